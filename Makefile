@@ -1,0 +1,28 @@
+# `make demo` and `make test` each build their own virtualenv (.venv) first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install -q -c constraints.txt
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+	$(PIP) torch==2.13.0
+	$(PIP) -e ".[test]"
+	touch $@
+
+.PHONY: venv demo test lint clean
+venv: $(VENV)/.installed
+
+demo: venv
+	MPLBACKEND=Agg $(PY) examples/demo.py
+
+test: venv
+	$(PY) -m pytest -n 2 -q
+
+lint: venv
+	$(PIP) ruff
+	$(VENV)/bin/ruff check skreg tests benchmarks examples
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,510 @@
+"""BaseNet: the whole fit/predict data flow shared by every skreg estimator.
+
+Data flows one way: validate -> encode target -> build module -> train -> store
+fitted state. Families (ridge, lasso, dropout) only say which module to build and
+which penalty goes on which tensor; the regressor and classifier bases below only
+encode targets and decode outputs.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._modules import Net
+from ._training import Objective, train
+
+__all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
+
+_PREDICT_CHUNK = 65536
+
+COMMON_PARAMS_DOC = """\
+hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
+        The i-th element is the number of neurons in the i-th hidden layer.
+        ``()`` makes the network a plain linear model.
+
+    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
+        Activation after each hidden layer.
+
+    solver : {'auto', 'lbfgs', 'fista', 'adam', 'sgd'}, default='auto'
+        ``'lbfgs'``: full-batch L-BFGS (smooth objectives only). ``'fista'``:
+        full-batch accelerated proximal gradient. ``'adam'``, ``'sgd'``:
+        mini-batch updates, each followed by the penalty's proximal step.
+        ``'auto'`` picks a deterministic full-batch solver for linear models and
+        small data sets (``n_samples <= 2000``; L-BFGS when the objective is
+        smooth), and Adam otherwise or whenever dropout is active.
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size; ``'auto'`` is ``min(200, n_samples)``.
+
+    learning_rate_init : float, default=0.001
+        Step size of Adam and SGD (and of their proximal steps).
+
+    max_iter : int, default=200
+        Epochs for mini-batch solvers, iterations for full-batch ones.
+
+    tol : float, default=1e-4
+        Full-batch solvers stop when the largest entry of the (proximal) gradient
+        of the objective falls below ``tol``; mini-batch solvers stop when the
+        loss (or validation score) has not improved by ``tol`` for more than
+        ``n_iter_no_change`` epochs.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before a mini-batch solver stops.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop on its score
+        and restore the best weights (mini-batch solvers only).
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+
+    warm_start : bool, default=False
+        Start from the weights of the previous fit instead of a fresh
+        initialisation.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. Global torch and numpy seeds are left untouched.
+
+    verbose : int, default=0
+        Print the objective at every iteration.
+
+    device : {'auto', 'cpu', 'cuda'} or str, default='auto'
+        Torch device used by ``fit``; ``'auto'`` uses CUDA when available.
+        Resolved in ``fit``; a fitted model pickles to, and predicts on, a
+        CPU-only machine."""
+
+FITTED_ATTRS_DOC = """\
+n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, for pandas input with string
+        column names.
+
+    n_outputs_ : int
+        Number of network outputs.
+
+    n_iter_ : int
+        Iterations (epochs) run by the solver.
+
+    loss_curve_ : list of float
+        Objective (data loss + penalty) at the end of each iteration.
+
+    best_loss_ : float
+        Smallest value of ``loss_curve_``.
+
+    validation_scores_ : list of float or None
+        Validation score per epoch when ``early_stopping=True``.
+
+    best_validation_score_ : float or None
+        Best validation score when ``early_stopping=True``.
+
+    module_ : torch.nn.Module
+        The trained network."""
+
+
+def _to_tensor(a: np.ndarray, dtype: torch.dtype, device: torch.device):
+    """A tensor view of ``a`` when possible, else one copy (read-only memmaps)."""
+    a = np.asarray(a)
+    if a.flags.writeable and a.flags.c_contiguous and device.type == "cpu":
+        t = torch.from_numpy(a)
+        return t if t.dtype == dtype else t.to(dtype)
+    return torch.tensor(a, dtype=dtype, device=device)
+
+
+def _resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"device={device!r} is not a valid torch device.") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available; "
+            "use device='cpu' or device='auto'."
+        )
+    return resolved
+
+
+class BaseNet(BaseEstimator):
+    """Shared machinery of skreg estimators. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"auto", "lbfgs", "fista", "adam", "sgd"})],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str],
+    }
+
+    # -- hooks for the families ------------------------------------------------
+    def _build_module(self, n_in: int, n_out: int, sizes: tuple[int, ...]) -> Net:
+        """The untrained network."""
+        return Net(n_in, n_out, sizes, self.activation)
+
+    def _penalty_terms(self, module: Net, n: float) -> list:
+        """``[(penalty, [tensors]), ...]``; ``n`` is the sum of sample weights."""
+        raise NotImplementedError
+
+    # -- fit -------------------------------------------------------------------
+    def _hidden_sizes(self) -> tuple[int, ...]:
+        sizes = self.hidden_layer_sizes
+        sizes = tuple(sizes) if hasattr(sizes, "__iter__") else (sizes,)
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {list(sizes)}.")
+        return tuple(int(s) for s in sizes)
+
+    def _is_smooth(self) -> bool:
+        """Whether the objective has no non-smooth (L1) part."""
+        return True
+
+    def _resolve_solver(self, sizes: tuple[int, ...], n_samples: int) -> str:
+        linear = len(sizes) == 0
+        has_dropout = getattr(self, "dropout", 0) > 0 and not linear
+        smooth = self._is_smooth()
+        if self.solver == "auto":
+            if has_dropout or not (linear or n_samples <= 2000):
+                return "adam"
+            if smooth:
+                return "lbfgs"
+            return "full-batch" if linear else "adam"
+        if self.solver == "lbfgs" and not smooth:
+            raise ValueError(
+                "solver='lbfgs' needs a smooth objective, but this penalty has an "
+                "L1 part; use solver='fista', 'adam' or 'sgd'."
+            )
+        if self.solver in ("lbfgs", "fista") and has_dropout:
+            raise ValueError(
+                f"solver={self.solver!r} is deterministic and cannot train with "
+                "dropout; use solver='adam' or 'sgd'."
+            )
+        return self.solver
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values (class labels for classifiers).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; ``n`` in the objective is their sum.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            dtype=[np.float64, np.float32],
+            multi_output=self._multi_output,
+            y_numeric=not isinstance(self, ClassifierMixin),
+        )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+            if sample_weight.sum() <= 0:
+                raise ValueError("sample_weight must have a positive sum.")
+        Y = self._encode_target(y)
+        sizes = self._hidden_sizes()
+        device = _resolve_device(self.device)
+        dtype = torch.float64 if X.dtype == np.float64 else torch.float32
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        solver = self._resolve_solver(sizes, len(X))
+        X_val = None
+        if self.early_stopping and solver in ("adam", "sgd"):
+            stratify = Y if isinstance(self, ClassifierMixin) else None
+            parts = [X, Y] + ([sample_weight] if sample_weight is not None else [])
+            split = train_test_split(
+                *parts,
+                test_size=self.validation_fraction,
+                random_state=rng,
+                stratify=stratify,
+            )
+            X, X_val, Y, Y_val = split[:4]
+            if sample_weight is not None:
+                sample_weight, sw_val = split[4:]
+            else:
+                sw_val = None
+
+        n = float(sample_weight.sum()) if sample_weight is not None else float(len(X))
+        devices = [device] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            reuse = (
+                self.warm_start
+                and hasattr(self, "module_")
+                and self._module_shape == (X.shape[1], self.n_outputs_, sizes)
+            )
+            if not reuse:
+                module = self._build_module(X.shape[1], self.n_outputs_, sizes).to(
+                    device=device, dtype=dtype
+                )
+                module.reset_parameters(torch.Generator().manual_seed(seed))
+                self.module_ = module
+            module = self.module_.to(device=device, dtype=dtype)
+            weight = None
+            if sample_weight is not None:
+                weight = _to_tensor(sample_weight * (len(X) / n), dtype, device)
+            objective = Objective(
+                module,
+                _to_tensor(X, dtype, device),
+                self._target_tensor(Y, dtype, device),
+                weight,
+                self._loss,
+                self._penalty_terms(module, n),
+            )
+            if solver == "full-batch":  # L-BFGS-B when the L1 part is elementwise
+                forms = [p.bound_form(ts) for p, ts in objective.terms if not p.smooth_only]
+                solver = "lbfgs" if all(f is not None for f in forms) else "fista"
+            validation = None
+            if X_val is not None:
+                def validation():
+                    return self._score_array(self._output(X_val), Y_val, sw_val)
+
+            batch = min(200, len(X)) if self.batch_size == "auto" else self.batch_size
+            if self.batch_size != "auto" and self.batch_size > len(X):
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than sample size. "
+                    "It is going to be clipped",
+                    UserWarning,
+                )
+                batch = len(X)
+            history = train(
+                objective,
+                solver=solver,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                learning_rate=self.learning_rate_init,
+                batch_size=batch,
+                validation=validation,
+                verbose=self.verbose,
+            )
+        self._module_shape = (X.shape[1], self.n_outputs_, sizes)
+        self.solver_ = solver
+        self.n_iter_ = history.n_iter
+        self.loss_curve_ = history.loss_curve
+        self.best_loss_ = history.best_loss
+        self.validation_scores_ = history.validation_scores
+        self.best_validation_score_ = history.best_validation_score
+        self._store_linear_part(module)
+        return self
+
+    def _store_linear_part(self, module: Net) -> None:
+        if not (module.is_linear or module.skip is not None):
+            return
+        coef = module.theta.detach().cpu().numpy().copy()
+        intercept = module.linears[-1].bias.detach().cpu().numpy().copy()
+        if self._coef_is_1d:
+            coef, intercept = coef[0], intercept[0]
+        self.coef_, self.intercept_ = coef, intercept
+
+    # -- predict ---------------------------------------------------------------
+    def _output(self, X, *, dropout: bool = False) -> torch.Tensor:
+        """Network output for already-validated ``X``, computed in chunks."""
+        module = self.module_
+        p = next(module.parameters())
+        module.train(dropout)
+        try:
+            with torch.no_grad():
+                return torch.cat(
+                    [
+                        module(_to_tensor(X[i : i + _PREDICT_CHUNK], p.dtype, p.device))
+                        for i in range(0, max(len(X), 1), _PREDICT_CHUNK)
+                    ]
+                )
+        finally:
+            module.eval()
+
+    def _validated_output(self, X, **kwargs) -> torch.Tensor:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self._output(X, **kwargs)
+
+    # -- persistence -----------------------------------------------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if module is not None and next(module.parameters()).device.type != "cpu":
+            state["module_"] = copy.deepcopy(module).cpu()
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+class RegressorNet(RegressorMixin, BaseNet):
+    """Target handling for regression: 1-D or 2-D float targets."""
+
+    _multi_output = True
+
+    @staticmethod
+    def _loss(out: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        return 0.5 * ((out - Y) ** 2).sum(dim=1)
+
+    def _encode_target(self, y: np.ndarray) -> np.ndarray:
+        self._y_ndim = y.ndim
+        Y = y.reshape(len(y), -1)
+        self.n_outputs_ = Y.shape[1]
+        return Y
+
+    @property
+    def _coef_is_1d(self) -> bool:
+        return self._y_ndim == 1
+
+    @staticmethod
+    def _target_tensor(Y, dtype, device):
+        return _to_tensor(np.ascontiguousarray(Y), dtype, device)
+
+    def _decode(self, out: torch.Tensor) -> np.ndarray:
+        pred = out.cpu().numpy()
+        return pred[:, 0] if self._y_ndim == 1 else pred
+
+    @staticmethod
+    def _score_array(out, Y, sample_weight) -> float:
+        return r2_score(Y, out.cpu().numpy(), sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict using the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values, with the dimensionality of the training ``y``.
+        """
+        return self._decode(self._validated_output(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class ClassifierNet(ClassifierMixin, BaseNet):
+    """Target handling for classification: any labels, binary or multiclass.
+
+    Two classes use one logit and the logistic loss (as ``LogisticRegression``);
+    more use one logit per class and the multinomial (softmax) loss.
+    """
+
+    _multi_output = False
+    _coef_is_1d = False
+
+    def _encode_target(self, y: np.ndarray) -> np.ndarray:
+        check_classification_targets(y)
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "The classifier needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {self.classes_[0]!r}."
+            )
+        self.n_outputs_ = 1 if len(self.classes_) == 2 else len(self.classes_)
+        return y_idx
+
+    def _target_tensor(self, y_idx, dtype, device):
+        if self.n_outputs_ == 1:
+            return torch.as_tensor(y_idx.reshape(-1, 1), dtype=dtype, device=device)
+        return torch.as_tensor(y_idx, dtype=torch.long, device=device)
+
+    @staticmethod
+    def _loss(out: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        if Y.dtype == torch.long:
+            return F.cross_entropy(out, Y, reduction="none")
+        return F.binary_cross_entropy_with_logits(out, Y, reduction="none")[:, 0]
+
+    def _log_proba(self, out: torch.Tensor) -> torch.Tensor:
+        if out.shape[1] == 1:
+            return torch.cat([F.logsigmoid(-out), F.logsigmoid(out)], dim=1)
+        return F.log_softmax(out, dim=1)
+
+    def _score_array(self, out, y_idx, sample_weight) -> float:
+        return accuracy_score(
+            y_idx, self._log_proba(out).argmax(1).cpu().numpy(), sample_weight=sample_weight
+        )
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        return self._log_proba(self._validated_output(X)).cpu().numpy()
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``; rows sum to one.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, taken from ``classes_``.
+        """
+        out = self._validated_output(X)
+        return self.classes_[self._log_proba(out).argmax(1).cpu().numpy()]

@@ -1,0 +1,202 @@
+"""DropoutMLP and DropoutMLPClassifier: networks regularised by dropout."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+
+from ._base import (
+    COMMON_PARAMS_DOC,
+    FITTED_ATTRS_DOC,
+    BaseNet,
+    ClassifierNet,
+    Interval,
+    RegressorNet,
+)
+from ._modules import Net
+from .penalties import L2
+
+
+class _DropoutFamily:
+    _parameter_constraints = {
+        **BaseNet._parameter_constraints,
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "n_mc_samples": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        dropout=0.5,
+        alpha=0.0,
+        n_mc_samples=100,
+        solver="auto",
+        batch_size="auto",
+        learning_rate_init=0.001,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.alpha = alpha
+        self.n_mc_samples = n_mc_samples
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+    def _build_module(self, n_in, n_out, sizes):
+        return Net(n_in, n_out, sizes, self.activation, dropout=self.dropout)
+
+    def _penalty_terms(self, module, n):
+        return [(L2(self.alpha / n), module.weights())] if self.alpha > 0 else []
+
+    def _mc_outputs(self, X) -> torch.Tensor:
+        """``n_mc_samples`` forward passes with dropout on, seeded by random_state."""
+        outputs = []
+        seed = np.random.RandomState(
+            self.random_state if isinstance(self.random_state, Integral) else None
+        ).randint(np.iinfo(np.int32).max)
+        p = next(self.module_.parameters())
+        devices = [p.device] if p.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            for _ in range(self.n_mc_samples):
+                outputs.append(self._validated_output(X, dropout=True))
+        return torch.stack(outputs)
+
+
+_DROPOUT_DOC = """{summary}
+
+    Inverted dropout with probability ``dropout`` follows every hidden
+    activation during training only: ``predict``, ``score`` and
+    ``predict_proba`` use the deterministic network. The objective is
+    ``{loss} + alpha / (2 n) * sum_l ||W_l||_F^2`` averaged over dropout masks.
+    {mc}
+
+    Parameters
+    ----------
+    {common}
+
+    dropout : float, default=0.5
+        Probability of zeroing each hidden unit during training.
+
+    alpha : float, default=0.0
+        L2 strength, as in :class:`RidgeNet`.
+
+    n_mc_samples : int, default=100
+        Stochastic forward passes used by Monte-Carlo dropout predictions.
+
+    Attributes
+    ----------
+    {fitted}
+
+    See Also
+    --------
+    {see_also}
+"""
+
+
+class DropoutMLP(_DropoutFamily, RegressorNet):
+    __doc__ = _DROPOUT_DOC.format(
+        summary="Neural network regressor regularised by dropout.",
+        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
+        mc="``predict(X, return_std=True)`` adds Monte-Carlo dropout uncertainty "
+        "(Gal & Ghahramani, 2016), like ``BayesianRidge.predict``.",
+        common=COMMON_PARAMS_DOC,
+        fitted=FITTED_ATTRS_DOC,
+        see_also="sklearn.neural_network.MLPRegressor : No dropout.\n"
+        "    sklearn.linear_model.BayesianRidge : ``predict(return_std=True)``.\n\n"
+        "    Examples\n    --------\n"
+        "    >>> import numpy as np\n"
+        "    >>> from skreg import DropoutMLP\n"
+        "    >>> X = np.linspace(-3, 3, 200).reshape(-1, 1)\n"
+        "    >>> y = np.sin(X).ravel()\n"
+        "    >>> model = DropoutMLP(dropout=0.1, random_state=0).fit(X, y)\n"
+        "    >>> mean, std = model.predict(X[:3], return_std=True)\n"
+        "    >>> mean.shape, std.shape\n    ((3,), (3,))",
+    )
+
+    def predict(self, X, return_std=False):
+        """Predict with dropout off, or the Monte-Carlo dropout mean and spread.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        return_std : bool, default=False
+            If True, return the mean and standard deviation of ``n_mc_samples``
+            forward passes with dropout on.
+
+        Returns
+        -------
+        y_mean : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions (Monte-Carlo mean when ``return_std=True``).
+        y_std : ndarray of the same shape
+            Monte-Carlo standard deviation; only when ``return_std=True``.
+        """
+        if not return_std:
+            return super().predict(X)
+        outputs = self._mc_outputs(X)
+        return self._decode(outputs.mean(0)), self._decode(outputs.std(0))
+
+
+class DropoutMLPClassifier(_DropoutFamily, ClassifierNet):
+    __doc__ = _DROPOUT_DOC.format(
+        summary="Neural network classifier regularised by dropout.",
+        loss="1 / n * sum_i s_i log_loss(y_i, f(x_i))",
+        mc="``predict_proba(X, return_std=True)`` returns the Monte-Carlo "
+        "dropout mean of the class probabilities and their standard deviation.",
+        common=COMMON_PARAMS_DOC,
+        fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
+        "        Class labels.",
+        see_also="sklearn.neural_network.MLPClassifier : No dropout.\n\n"
+        "    Examples\n    --------\n"
+        "    >>> from sklearn.datasets import load_iris\n"
+        "    >>> from skreg import DropoutMLPClassifier\n"
+        "    >>> X, y = load_iris(return_X_y=True)\n"
+        "    >>> clf = DropoutMLPClassifier(dropout=0.2, random_state=0).fit(X, y)\n"
+        "    >>> clf.predict_proba(X[:1], return_std=True)[0].shape\n    (1, 3)",
+    )
+
+    def predict_proba(self, X, return_std=False):
+        """Class probabilities, optionally with Monte-Carlo dropout spread.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        return_std : bool, default=False
+            If True, return the mean and standard deviation of the
+            probabilities over ``n_mc_samples`` forward passes with dropout on.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities (Monte-Carlo mean when ``return_std=True``).
+        proba_std : ndarray of shape (n_samples, n_classes)
+            Monte-Carlo standard deviation; only when ``return_std=True``.
+        """
+        if not return_std:
+            return super().predict_proba(X)
+        probas = torch.stack([self._log_proba(o).exp() for o in self._mc_outputs(X)])
+        return probas.mean(0).cpu().numpy(), probas.std(0).cpu().numpy()

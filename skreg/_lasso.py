@@ -1,0 +1,172 @@
+"""LassoNet and LassoNetClassifier: feature-sparse networks (Lemhadri et al., 2021)."""
+
+from numbers import Real
+
+import numpy as np
+
+from ._base import (
+    COMMON_PARAMS_DOC,
+    FITTED_ATTRS_DOC,
+    BaseNet,
+    ClassifierNet,
+    Interval,
+    RegressorNet,
+)
+from ._modules import Net
+from .penalties import ElasticNet, HierarchicalElasticNet
+
+
+class _LassoNetFamily:
+    _parameter_constraints = {
+        **BaseNet._parameter_constraints,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "M": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        alpha=0.01,
+        l1_ratio=1.0,
+        M=10.0,
+        solver="auto",
+        batch_size="auto",
+        learning_rate_init=0.001,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.M = M
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+    def _build_module(self, n_in, n_out, sizes):
+        return Net(n_in, n_out, sizes, self.activation, skip=True)
+
+    def _is_smooth(self):
+        return self.alpha * self.l1_ratio == 0
+
+    def _penalty_terms(self, module, n):
+        l1, l2 = self.alpha * self.l1_ratio, self.alpha * (1 - self.l1_ratio)
+        if module.first_hidden is None:
+            return [(ElasticNet(l1, l2), [module.theta])]
+        penalty = HierarchicalElasticNet(l1, l2, self.M)
+        return [(penalty, [module.theta, module.first_hidden])]
+
+    def _store_linear_part(self, module):
+        super()._store_linear_part(module)
+        theta = module.theta.detach().cpu().numpy()
+        self.support_ = np.any(theta != 0, axis=0)
+
+
+_LASSO_DOC = """{summary}
+
+    The network is ``f(x) = theta^T x + g_W(x)``: a linear skip connection
+    ``theta`` plus an MLP ``g_W``. It minimises::
+
+        {loss}
+        + alpha * l1_ratio * sum_j ||theta_j||_2
+        + alpha * (1 - l1_ratio) / 2 * ||theta||_F^2
+
+    subject to the hierarchy ``||W1_j||_inf <= M * ||theta_j||_2`` on the first
+    hidden layer ``W1``, so input ``j`` leaves the whole network exactly when
+    ``theta_j = 0``. ``theta_j`` is feature ``j``'s weight vector over all
+    outputs, so for one output (and for binary classification) the penalty is
+    the usual elastic net. The L1 part is applied by proximal steps
+    (Hier-Prox), giving exact zeros. {linear}
+
+    Parameters
+    ----------
+    {common}
+
+    alpha : float, default=0.01
+        Penalty strength, on :class:`~sklearn.linear_model.ElasticNet`'s scale.
+
+    l1_ratio : float, default=1.0
+        Mix between the L1 (``1.0``) and L2 (``0.0``) parts.
+
+    M : float, default=10.0
+        Hierarchy multiplier: how much larger than ``||theta_j||`` the first
+        layer weights of input ``j`` may be.
+
+    Attributes
+    ----------
+    {fitted}
+
+    coef_ : ndarray
+        The linear part ``theta``, in scikit-learn's shape conventions.
+
+    intercept_ : float or ndarray
+        The output bias.
+
+    support_ : ndarray of shape (n_features_in_,) of bool
+        Inputs in use (``theta_j != 0``).
+
+    See Also
+    --------
+    {see_also}
+"""
+
+
+class LassoNet(_LassoNetFamily, RegressorNet):
+    __doc__ = _LASSO_DOC.format(
+        summary="Feature-sparse neural network regressor (LassoNet).",
+        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
+        linear="With ``hidden_layer_sizes=()`` this is exactly "
+        ":class:`~sklearn.linear_model.ElasticNet` (one output) or "
+        ":class:`~sklearn.linear_model.MultiTaskElasticNet` (several).",
+        common=COMMON_PARAMS_DOC,
+        fitted=FITTED_ATTRS_DOC,
+        see_also="sklearn.linear_model.ElasticNet : The linear special case.\n"
+        "    sklearn.linear_model.Lasso : The linear case with ``l1_ratio=1``.\n\n"
+        "    Examples\n    --------\n"
+        "    >>> from sklearn.datasets import load_diabetes\n"
+        "    >>> from skreg import LassoNet\n"
+        "    >>> X, y = load_diabetes(return_X_y=True)\n"
+        "    >>> model = LassoNet(hidden_layer_sizes=(), alpha=1.0).fit(X, y)\n"
+        "    >>> model.support_.sum()\n    np.int64(3)",
+    )
+
+
+class LassoNetClassifier(_LassoNetFamily, ClassifierNet):
+    __doc__ = _LASSO_DOC.format(
+        summary="Feature-sparse neural network classifier (LassoNet).",
+        loss="1 / n * sum_i s_i log_loss(y_i, f(x_i))",
+        linear="With ``hidden_layer_sizes=()`` and two classes this is exactly "
+        ":class:`~sklearn.linear_model.LogisticRegression` with the same "
+        "``l1_ratio`` and ``C = 1 / (n * alpha)``.",
+        common=COMMON_PARAMS_DOC,
+        fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
+        "        Class labels.",
+        see_also="sklearn.linear_model.LogisticRegression : The linear special "
+        "case.\n\n    Examples\n    --------\n"
+        "    >>> from sklearn.datasets import load_breast_cancer\n"
+        "    >>> from sklearn.preprocessing import scale\n"
+        "    >>> from skreg import LassoNetClassifier\n"
+        "    >>> X, y = load_breast_cancer(return_X_y=True)\n"
+        "    >>> clf = LassoNetClassifier(alpha=0.05, random_state=0).fit(scale(X), y)\n"
+        "    >>> bool(clf.support_.sum() < X.shape[1])\n    True",
+    )

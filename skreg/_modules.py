@@ -1,0 +1,106 @@
+"""The torch module behind every estimator: an MLP with an optional linear skip."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "logistic": nn.Sigmoid,
+    "identity": nn.Identity,
+}
+
+
+class Net(nn.Module):
+    """Feed-forward network ``f(x) = skip(x) + mlp(x)``.
+
+    ``hidden_layer_sizes=()`` makes ``mlp`` a single :class:`~torch.nn.Linear`
+    layer, a plain linear model; ``skip=True`` then adds nothing (it would be a
+    second copy of the same linear map) and the linear layer itself is the skip.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output widths.
+    hidden_layer_sizes : tuple of int
+        Width of each hidden layer.
+    activation : {'relu', 'tanh', 'logistic', 'identity'}
+        Non-linearity after each hidden layer.
+    dropout : float
+        Inverted-dropout probability after each hidden activation (training only).
+    skip : bool
+        Add a bias-free linear skip connection from the inputs to the outputs.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        hidden_layer_sizes: tuple[int, ...],
+        activation: str = "relu",
+        dropout: float = 0.0,
+        skip: bool = False,
+    ):
+        super().__init__()
+        sizes = (n_in, *hidden_layer_sizes, n_out)
+        layers: list[nn.Module] = []
+        for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+            layers += [nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+        layers.append(nn.Linear(sizes[-2], sizes[-1]))
+        self.mlp = nn.Sequential(*layers)
+        has_hidden = len(hidden_layer_sizes) > 0
+        self.skip = nn.Linear(n_in, n_out, bias=False) if skip and has_hidden else None
+
+    @property
+    def linears(self) -> list[nn.Linear]:
+        """The Linear layers of the MLP, input side first."""
+        return [m for m in self.mlp if isinstance(m, nn.Linear)]
+
+    @property
+    def is_linear(self) -> bool:
+        return len(self.linears) == 1
+
+    @property
+    def theta(self) -> Tensor:
+        """The linear part: the skip weight, or the only layer of a linear model."""
+        return self.skip.weight if self.skip is not None else self.linears[0].weight
+
+    @property
+    def first_hidden(self) -> Tensor | None:
+        """Weight of the first hidden layer, or None for a linear model."""
+        return None if self.is_linear else self.linears[0].weight
+
+    def weights(self) -> list[Tensor]:
+        """Every weight matrix (biases excluded), the skip's included."""
+        ws = [lin.weight for lin in self.linears]
+        return ws + ([self.skip.weight] if self.skip is not None else [])
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """Glorot-uniform weights and zero biases, as scikit-learn's MLP; a linear
+        model (convex problem) starts at zero so its solution does not depend on
+        the seed."""
+        with torch.no_grad():
+            for lin in self.linears:
+                lin.bias.zero_()
+                if self.is_linear:
+                    lin.weight.zero_()
+                else:
+                    fan_out, fan_in = lin.weight.shape
+                    bound = math.sqrt(6.0 / (fan_in + fan_out))
+                    lin.weight.uniform_(-bound, bound, generator=generator)
+            if self.skip is not None:
+                fan_out, fan_in = self.skip.weight.shape
+                bound = math.sqrt(6.0 / (fan_in + fan_out))
+                self.skip.weight.uniform_(-bound, bound, generator=generator)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.mlp(x)
+        if self.skip is not None:
+            out = out + self.skip(x)
+        return out

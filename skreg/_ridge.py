@@ -1,0 +1,127 @@
+"""RidgeNet and RidgeNetClassifier: networks with an L2 (weight decay) penalty."""
+
+from numbers import Real
+
+from ._base import (
+    COMMON_PARAMS_DOC,
+    FITTED_ATTRS_DOC,
+    BaseNet,
+    ClassifierNet,
+    Interval,
+    RegressorNet,
+)
+from .penalties import L2
+
+
+class _RidgeFamily:
+    _parameter_constraints = {
+        **BaseNet._parameter_constraints,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        alpha=1.0,
+        solver="auto",
+        batch_size="auto",
+        learning_rate_init=0.001,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+    def _penalty_terms(self, module, n):
+        return [(L2(self.alpha / n), module.weights())]
+
+
+_RIDGE_DOC = """{summary}
+
+    Minimises ``{loss} + alpha / (2 n) * sum_l ||W_l||_F^2`` over every weight
+    matrix ``W_l`` (biases are not penalised), where ``n`` is the sum of sample
+    weights. The objective does not depend on the solver or the batch size.
+    {linear}
+
+    Parameters
+    ----------
+    {common}
+
+    alpha : float, default=1.0
+        L2 strength, on :class:`~sklearn.linear_model.Ridge`'s scale.
+
+    Attributes
+    ----------
+    {fitted}
+
+    coef_ : ndarray
+        Weights of a linear model (``hidden_layer_sizes=()`` only).
+
+    intercept_ : float or ndarray
+        Intercept of a linear model (``hidden_layer_sizes=()`` only).
+
+    See Also
+    --------
+    {see_also}
+"""
+
+
+class RidgeNet(_RidgeFamily, RegressorNet):
+    __doc__ = _RIDGE_DOC.format(
+        summary="Neural network regressor with an L2 penalty on its weights.",
+        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
+        linear="With ``hidden_layer_sizes=()`` this is exactly "
+        ":class:`~sklearn.linear_model.Ridge` with the same ``alpha``.",
+        common=COMMON_PARAMS_DOC,
+        fitted=FITTED_ATTRS_DOC,
+        see_also="sklearn.linear_model.Ridge : The linear special case.\n    "
+        "sklearn.neural_network.MLPRegressor : Whose ``alpha`` depends on the "
+        "solver.\n\n    Examples\n    --------\n"
+        "    >>> from sklearn.datasets import load_diabetes\n"
+        "    >>> from skreg import RidgeNet\n"
+        "    >>> X, y = load_diabetes(return_X_y=True)\n"
+        "    >>> model = RidgeNet(hidden_layer_sizes=(), alpha=0.1).fit(X, y)\n"
+        "    >>> round(model.score(X, y), 3)\n    0.512",
+    )
+
+
+class RidgeNetClassifier(_RidgeFamily, ClassifierNet):
+    __doc__ = _RIDGE_DOC.format(
+        summary="Neural network classifier with an L2 penalty on its weights.",
+        loss="1 / n * sum_i s_i log_loss(y_i, f(x_i))",
+        linear="With ``hidden_layer_sizes=()`` this is exactly "
+        ":class:`~sklearn.linear_model.LogisticRegression` with ``C=1/alpha``.",
+        common=COMMON_PARAMS_DOC,
+        fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
+        "        Class labels.",
+        see_also="sklearn.linear_model.LogisticRegression : The linear special "
+        "case.\n    sklearn.neural_network.MLPClassifier : Whose ``alpha`` depends on "
+        "the solver.\n\n    Examples\n    --------\n"
+        "    >>> from sklearn.datasets import load_iris\n"
+        "    >>> from skreg import RidgeNetClassifier\n"
+        "    >>> X, y = load_iris(return_X_y=True)\n"
+        "    >>> clf = RidgeNetClassifier(random_state=0).fit(X, y)\n"
+        "    >>> clf.predict(X[:2])\n    array([0, 0])",
+    )

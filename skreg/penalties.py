@@ -1,0 +1,153 @@
+"""Penalties as small objects: a value, a smooth part and a proximal step.
+
+Each penalty acts on a list of tensors chosen by the estimator (for example every
+weight matrix, or LassoNet's skip weight and first hidden layer). The training loop
+adds :meth:`smooth` to the data loss so autograd differentiates it, and calls
+:meth:`prox` right after every optimizer update, so the non-smooth part is handled
+exactly: an L1 penalty produces coefficients that are exactly zero.
+
+Tensors follow :class:`torch.nn.Linear`'s layout, ``(n_out, n_in)``: column ``j``
+holds what input feature ``j`` feeds forward.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+__all__ = ["L2", "ElasticNet", "HierarchicalElasticNet", "group_soft_threshold", "hier_prox"]
+
+
+def _sum_squares(tensors: list[Tensor]) -> Tensor:
+    return sum((t * t).sum() for t in tensors)
+
+
+class L2:
+    """Ridge penalty ``strength / 2 * sum_t ||t||_F^2``; smooth, so no proximal step."""
+
+    smooth_only = True
+
+    def __init__(self, strength: float):
+        self.strength = float(strength)
+
+    def value(self, tensors: list[Tensor]) -> Tensor:
+        return 0.5 * self.strength * _sum_squares(tensors)
+
+    smooth = value
+
+    def prox(self, tensors: list[Tensor], step: float) -> None:
+        """Nothing to do: the whole penalty goes through autograd."""
+
+    def bound_form(self, tensors: list[Tensor]) -> None:
+        """No non-smooth part to rewrite."""
+
+
+class ElasticNet:
+    """Feature-wise elastic net on ``theta`` (the first tensor).
+
+    ``l1 * sum_j ||theta[:, j]||_2 + l2 / 2 * ||theta||_F^2``. With one output row
+    the group norm is ``|theta_j|``, so this is exactly scikit-learn's
+    ``ElasticNet`` penalty; with several outputs it is ``MultiTaskElasticNet``'s,
+    which removes a feature from every output at once.
+    """
+
+    smooth_only = False
+
+    def __init__(self, l1: float, l2: float):
+        self.l1 = float(l1)
+        self.l2 = float(l2)
+
+    def value(self, tensors: list[Tensor]) -> Tensor:
+        theta = tensors[0]
+        return self.l1 * torch.linalg.vector_norm(theta, dim=0).sum() + self.smooth(
+            tensors
+        )
+
+    def smooth(self, tensors: list[Tensor]) -> Tensor:
+        return 0.5 * self.l2 * (tensors[0] * tensors[0]).sum()
+
+    @torch.no_grad()
+    def prox(self, tensors: list[Tensor], step: float) -> None:
+        tensors[0].copy_(group_soft_threshold(tensors[0], step * self.l1))
+
+    def bound_form(self, tensors: list[Tensor]) -> tuple[Tensor, float] | None:
+        """``(theta, l1)`` when the non-smooth part is ``l1 * sum |theta|``
+        elementwise (one output row), which a bound-constrained solver can handle
+        through ``theta = theta_plus - theta_minus``; None otherwise."""
+        return (tensors[0], self.l1) if tensors[0].shape[0] == 1 else None
+
+
+class HierarchicalElasticNet(ElasticNet):
+    """LassoNet's penalty: :class:`ElasticNet` on ``theta`` under the hierarchy.
+
+    The constraint ``||W[:, j]||_inf <= M * ||theta[:, j]||_2`` ties the first
+    hidden layer ``W`` (the second tensor) to the skip weight ``theta``: feature
+    ``j`` leaves the whole network exactly when ``theta[:, j] = 0``. The proximal
+    step is Hier-Prox (Lemhadri et al., JMLR 2021, Algorithm 2).
+    """
+
+    def __init__(self, l1: float, l2: float, M: float):
+        super().__init__(l1, l2)
+        self.M = float(M)
+
+    def bound_form(self, tensors: list[Tensor]) -> None:
+        """The hierarchy is not a bound constraint."""
+        return None
+
+    @torch.no_grad()
+    def prox(self, tensors: list[Tensor], step: float) -> None:
+        theta, W = tensors
+        new_theta, new_W = hier_prox(theta, W, step * self.l1, self.M)
+        theta.copy_(new_theta)
+        W.copy_(new_W)
+
+
+def group_soft_threshold(theta: Tensor, threshold: float) -> Tensor:
+    """Proximal operator of ``threshold * sum_j ||theta[:, j]||_2``."""
+    norms = torch.linalg.vector_norm(theta, dim=0, keepdim=True)
+    scale = torch.clamp(1 - threshold / torch.clamp(norms, min=1e-300), min=0)
+    return theta * scale
+
+
+def hier_prox(theta: Tensor, W: Tensor, lam: float, M: float) -> tuple[Tensor, Tensor]:
+    """Hierarchical proximal operator, vectorised over features.
+
+    Solves, for every column ``j`` independently::
+
+        min_{b, w}  1/2 ||b - theta_j||^2 + 1/2 ||w - W_j||^2 + lam ||b||_2
+        s.t.        ||w||_inf <= M ||b||_2
+
+    Parameters
+    ----------
+    theta : Tensor of shape (n_outputs, n_features)
+        Skip-connection weights.
+    W : Tensor of shape (n_hidden, n_features)
+        First hidden layer weights.
+    lam : float
+        Threshold (step size times the L1 strength).
+    M : float
+        Hierarchy multiplier.
+
+    Returns
+    -------
+    theta, W : Tensors of the input shapes
+    """
+    K = W.shape[0]
+    abs_w = W.abs()
+    sorted_w = torch.sort(abs_w, dim=0, descending=True).values  # (K, d)
+    zeros = sorted_w.new_zeros((1, sorted_w.shape[1]))
+    cum = torch.cat([zeros, torch.cumsum(sorted_w, dim=0)])  # (K+1, d), m = 0..K
+    m = torch.arange(K + 1, dtype=W.dtype, device=W.device).unsqueeze(1)
+    theta_norm = torch.linalg.vector_norm(theta, dim=0)  # (d,)
+    w_m = M / (1 + m * M * M) * torch.clamp(theta_norm + M * cum - lam, min=0)
+    # Pick the first m with |W|_(m+1) <= w_m <= |W|_(m), where |W|_(0) = inf and
+    # |W|_(K+1) = 0; exactly one m satisfies both (Lemhadri et al., Lemma 2).
+    upper = torch.cat([torch.full_like(zeros, float("inf")), sorted_w])
+    lower = torch.cat([sorted_w, zeros])
+    ok = (lower <= w_m) & (w_m <= upper)
+    first = torch.argmax(ok.to(torch.uint8), dim=0, keepdim=True)
+    w = torch.gather(w_m, 0, first).squeeze(0)  # (d,)
+    direction = theta / torch.clamp(theta_norm, min=1e-300)
+    new_theta = direction * (w / M)
+    new_W = torch.sign(W) * torch.minimum(abs_w, w)
+    return new_theta, new_W
