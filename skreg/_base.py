@@ -126,6 +126,40 @@ def _to_tensor(a: np.ndarray, dtype: torch.dtype, device: torch.device):
     return torch.tensor(a, dtype=dtype, device=device)
 
 
+def _merge_duplicates(X, Y, sample_weight):
+    """Merge identical ``(x, y)`` rows into one row carrying their total weight
+    and drop rows of zero weight, in a canonical order.
+
+    The objective is unchanged, but fitting with integer ``sample_weight`` then
+    runs exactly the same computation as repeating rows (dropout masks and
+    batches included), as scikit-learn's sample-weight semantics require. Data
+    without weights and without duplicates is returned as is, without a copy.
+    """
+    Yf = np.asarray(Y, dtype=np.float64).reshape(len(Y), -1)
+    r = np.random.RandomState(0).standard_normal(X.shape[1] + Yf.shape[1])
+    # Row keys with a fixed summation order per row (not BLAS, whose order may
+    # depend on the row's position), computed in chunks to bound memory.
+    key = np.concatenate(
+        [
+            (X[i : i + 4096] * r[: X.shape[1]]).sum(axis=1)
+            + (Yf[i : i + 4096] * r[X.shape[1] :]).sum(axis=1)
+            for i in range(0, len(X), 4096)
+        ]
+    )
+    if not np.all(np.isfinite(key)):
+        return X, Y, sample_weight
+    keep = np.flatnonzero(sample_weight > 0) if sample_weight is not None else None
+    if keep is not None:
+        key = key[keep]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    if sample_weight is None and len(first) == len(key):
+        return X, Y, None
+    weight = np.ones(len(key)) if sample_weight is None else sample_weight[keep]
+    rows = first if keep is None else keep[first]
+    merged = np.bincount(inverse, weights=weight).astype(X.dtype)
+    return X[rows], Y[rows], merged
+
+
 def _resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -260,6 +294,7 @@ class BaseNet(BaseEstimator):
             else:
                 sw_val = None
 
+        X, Y, sample_weight = _merge_duplicates(X, Y, sample_weight)
         n = float(sample_weight.sum()) if sample_weight is not None else float(len(X))
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):

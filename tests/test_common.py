@@ -1,0 +1,28 @@
+"""scikit-learn's full estimator checks over every skreg estimator."""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skreg import (
+    DropoutMLP,
+    DropoutMLPClassifier,
+    LassoNet,
+    LassoNetClassifier,
+    RidgeNet,
+    RidgeNetClassifier,
+)
+
+ESTIMATORS = [
+    RidgeNet,
+    RidgeNetClassifier,
+    LassoNet,
+    LassoNetClassifier,
+    DropoutMLP,
+    DropoutMLPClassifier,
+]
+
+
+@parametrize_with_checks([Est() for Est in ESTIMATORS])
+def test_sklearn_compatible_defaults(estimator, check):
+    """Every check passes with default parameters, no expected failures."""
+    check(estimator)
