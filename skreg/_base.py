@@ -226,11 +226,6 @@ class BaseNet(BaseEstimator):
             if smooth:
                 return "lbfgs"
             return "full-batch" if linear else "adam"
-        if self.solver == "lbfgs" and not smooth:
-            raise ValueError(
-                "solver='lbfgs' needs a smooth objective, but this penalty has an "
-                "L1 part; use solver='fista', 'adam' or 'sgd'."
-            )
         if self.solver in ("lbfgs", "fista") and has_dropout:
             raise ValueError(
                 f"solver={self.solver!r} is deterministic and cannot train with "

@@ -1,0 +1,328 @@
+"""Behaviour of the six estimators: objectives, reproducibility, errors, dropout."""
+
+import pickle
+import re
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_diabetes, load_iris, make_regression
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skreg import (
+    DropoutMLP,
+    DropoutMLPClassifier,
+    LassoNet,
+    LassoNetClassifier,
+    RidgeNet,
+    RidgeNetClassifier,
+)
+
+REGRESSORS = [RidgeNet, LassoNet, DropoutMLP]
+CLASSIFIERS = [RidgeNetClassifier, LassoNetClassifier, DropoutMLPClassifier]
+FAST = dict(hidden_layer_sizes=(16,), max_iter=30, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(120, 6, n_informative=4, noise=1.0, random_state=1)
+    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("Est", REGRESSORS + CLASSIFIERS)
+def test_same_seed_same_predictions_clone_and_pickle(Est, regression, iris):
+    X, y = iris if Est in CLASSIFIERS else regression
+    method = "predict_proba" if Est in CLASSIFIERS else "predict"
+    a = Est(**FAST).fit(X, y)
+    b = clone(a).fit(X, y)
+    c = pickle.loads(pickle.dumps(a))
+    out = getattr(a, method)(X)
+    np.testing.assert_array_equal(out, getattr(b, method)(X))
+    np.testing.assert_array_equal(out, getattr(c, method)(X))
+    other = Est(**{**FAST, "random_state": 1}).fit(X, y)
+    assert not np.allclose(out, getattr(other, method)(X))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_global_torch_and_numpy_rng_untouched(regression):
+    X, y = regression
+    torch.manual_seed(123)
+    np.random.seed(7)
+    expected_torch, expected_numpy = torch.rand(3), np.random.rand(3)
+    torch.manual_seed(123)
+    np.random.seed(7)
+    DropoutMLP(**FAST).fit(X, y)
+    DropoutMLP(**FAST).fit(X, y).predict(X, return_std=True)
+    np.testing.assert_array_equal(torch.rand(3), expected_torch)
+    np.testing.assert_array_equal(np.random.rand(3), expected_numpy)
+
+
+def test_loss_curve_is_the_full_objective(regression):
+    X, y = regression
+    alpha = 3.0
+    est = RidgeNet(hidden_layer_sizes=(), alpha=alpha).fit(X, y)
+    n = len(X)
+    residual = y - est.predict(X)
+    objective = 0.5 * np.mean(residual**2) + alpha / (2 * n) * np.sum(est.coef_**2)
+    assert est.loss_curve_[-1] == pytest.approx(objective, rel=1e-10)
+    assert est.best_loss_ == min(est.loss_curve_)
+    assert est.n_iter_ == len(est.loss_curve_)
+
+
+@pytest.mark.parametrize("batch_size", [8, 120])
+def test_penalty_does_not_depend_on_batch_size(batch_size):
+    # sklearn's MLP penalises n/B times harder with mini-batches; we must not.
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)[:120]
+    y = (y[:120] - y[:120].mean()) / y[:120].std()
+    alpha = 30.0
+    est = RidgeNet(
+        hidden_layer_sizes=(),
+        alpha=alpha,
+        solver="adam",
+        batch_size=batch_size,
+        learning_rate_init=0.01 if batch_size > 8 else 0.002,
+        max_iter=3000,
+        tol=0,
+        n_iter_no_change=3000,
+        random_state=0,
+    ).fit(X, y)
+    ridge = Ridge(alpha=alpha).fit(X, y)
+    np.testing.assert_allclose(est.coef_, ridge.coef_, atol=2e-2)
+
+
+def test_alpha_shrinks_weights(regression):
+    X, y = regression
+    norms = [
+        sum(
+            float((w**2).sum())
+            for w in RidgeNet(hidden_layer_sizes=(32,), alpha=a, random_state=0)
+            .fit(X, y)
+            .module_.weights()
+        )
+        for a in (0.1, 10.0, 1000.0)
+    ]
+    assert norms[0] > norms[1] > norms[2]
+
+
+def test_regression_target_shapes(regression):
+    X, y = regression
+    Y = np.column_stack([y, -y])
+    est = RidgeNet(hidden_layer_sizes=()).fit(X, y)
+    assert est.predict(X).shape == (len(X),) and est.coef_.shape == (X.shape[1],)
+    assert np.ndim(est.intercept_) == 0
+    est = RidgeNet(hidden_layer_sizes=()).fit(X, Y)
+    assert est.predict(X).shape == (len(X), 2) and est.coef_.shape == (2, X.shape[1])
+    assert est.n_outputs_ == 2
+    est = RidgeNet(hidden_layer_sizes=()).fit(X, y.reshape(-1, 1))
+    assert est.predict(X).shape == (len(X), 1)
+
+
+@pytest.mark.parametrize("Est", CLASSIFIERS)
+def test_string_labels_binary_and_multiclass(Est, iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    params = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
+    clf = Est(**params).fit(X, names)
+    assert list(clf.classes_) == list(names[np.sort(np.unique(y, return_index=True)[1])])
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(1), 1)
+    np.testing.assert_allclose(np.log(proba), clf.predict_log_proba(X), atol=1e-12)
+    assert set(clf.predict(X)) <= set(names)
+    assert clf.score(X, names) > 0.85
+    binary = names != "setosa"
+    clf = Est(**params).fit(X[binary], names[binary])
+    assert clf.n_outputs_ == 1 and clf.predict_proba(X).shape == (len(X), 2)
+
+
+def test_classifier_needs_two_classes(iris):
+    X, _ = iris
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        RidgeNetClassifier().fit(X, np.zeros(len(X)))
+
+
+def test_dropout_is_off_at_predict_and_on_for_monte_carlo(regression):
+    X, y = regression
+    est = DropoutMLP(hidden_layer_sizes=(64,), dropout=0.5, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(est.predict(X), est.predict(X))
+    with torch.no_grad():
+        manual = est.module_.eval()(torch.as_tensor(X)).numpy()[:, 0]
+    np.testing.assert_allclose(est.predict(X), manual)
+    mean, std = est.predict(X, return_std=True)
+    assert mean.shape == std.shape == (len(X),)
+    assert np.all(std > 0)
+    # Monte-Carlo predictions are reproducible for a fixed random_state.
+    np.testing.assert_array_equal(std, est.predict(X, return_std=True)[1])
+    # With dropout=0 the network is deterministic: no spread.
+    est0 = DropoutMLP(hidden_layer_sizes=(8,), dropout=0.0, max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est0.fit(X, y)
+    np.testing.assert_allclose(est0.predict(X, return_std=True)[1], 0, atol=1e-12)
+
+
+def test_mc_dropout_classifier(iris):
+    X, y = iris
+    clf = DropoutMLPClassifier(hidden_layer_sizes=(32,), dropout=0.3, random_state=0)
+    clf.fit(X, y)
+    mean, std = clf.predict_proba(X, return_std=True)
+    assert mean.shape == std.shape == (len(X), 3)
+    np.testing.assert_allclose(mean.sum(1), 1)
+    assert std.max() > 0
+
+
+def test_convergence_warning_and_n_iter(regression):
+    X, y = regression
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\)"):
+        est = RidgeNet(hidden_layer_sizes=(16,), solver="adam", max_iter=3).fit(X, y)
+    assert est.n_iter_ == 3
+
+
+def test_early_stopping_records_validation_scores(regression):
+    X, y = regression
+    est = RidgeNet(
+        hidden_layer_sizes=(16,),
+        solver="adam",
+        early_stopping=True,
+        learning_rate_init=0.01,
+        random_state=0,
+        max_iter=500,
+    ).fit(X, y)
+    assert len(est.validation_scores_) == est.n_iter_
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert est.n_iter_ < 500
+
+
+def test_gridsearch_pipeline_d2l_weight_decay():
+    # d2l's weight-decay experiment: 20 training samples, 200 features.
+    data_rng = np.random.RandomState(0)
+    X = data_rng.normal(size=(120, 200))
+    y = X @ np.full(200, 0.01) + 0.05 + data_rng.normal(scale=0.01, size=120)
+    X_train, y_train, X_test, y_test = X[:20], y[:20], X[20:], y[20:]
+    alphas = np.logspace(-3, 3, 13)
+    ridge_mse = min(
+        np.mean((Ridge(alpha=a).fit(X_train, y_train).predict(X_test) - y_test) ** 2)
+        for a in alphas
+    )
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), RidgeNet(hidden_layer_sizes=())),
+        {"ridgenet__alpha": alphas},
+        cv=5,
+        scoring="neg_mean_squared_error",
+    ).fit(X_train, y_train)
+    mse = np.mean((search.predict(X_test) - y_test) ** 2)
+    assert mse <= 1.1 * ridge_mse
+    # Without the pipeline's scaler, the best closed-form Ridge is reproduced.
+    search = GridSearchCV(
+        RidgeNet(hidden_layer_sizes=()), {"alpha": alphas}, cv=5, n_jobs=2
+    ).fit(X_train, y_train)
+    best = Ridge(alpha=search.best_params_["alpha"]).fit(X_train, y_train)
+    np.testing.assert_allclose(search.best_estimator_.coef_, best.coef_, rtol=1e-4)
+
+
+BAD_X = [
+    (np.array([[1.0, np.nan], [2.0, 3.0]]), ValueError, "Input X contains NaN"),
+    (np.array([[1.0, np.inf], [2.0, 3.0]]), ValueError, "Input X contains infinity"),
+    (np.empty((0, 3)), ValueError, "0 sample\\(s\\)"),
+    (np.array([1.0, 2.0, 3.0]), ValueError, "Expected 2D array, got 1D array"),
+    (np.array([[1 + 1j, 2.0], [3.0, 4.0]]), ValueError, "Complex data not supported"),
+    (np.array([["a", "b"], ["c", "d"]], dtype=object), ValueError, "could not convert"),
+]
+
+
+@pytest.mark.parametrize("Est", REGRESSORS + CLASSIFIERS)
+@pytest.mark.parametrize("X, error, message", BAD_X)
+def test_bad_input_raises_sklearn_errors(Est, X, error, message):
+    y = np.arange(len(X)) % 2 if len(X) else np.array([])
+    with pytest.raises(error, match=message):
+        Est(**FAST).fit(X, y)
+
+
+@pytest.mark.parametrize("Est", REGRESSORS + CLASSIFIERS)
+def test_predict_errors(Est, iris):
+    X, y = iris
+    est = Est(**FAST)
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features, but .* is expecting 4"):
+        est.predict(X[:, :3])
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"alpha": -1.0}, "'alpha' parameter of .* must be a float in the range"),
+        ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must be > 0"),
+        ({"activation": "gelu"}, "'activation' parameter of .* must be a str among"),
+        ({"solver": "newton"}, "'solver' parameter"),
+        ({"max_iter": 0}, "'max_iter' parameter"),
+        ({"batch_size": 0}, "'batch_size' parameter"),
+        ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),
+        ({"device": "tpu"}, "device='tpu' is not a valid torch device"),
+    ],
+)
+def test_invalid_hyperparameters_fail_at_fit(params, message, regression):
+    X, y = regression
+    est = RidgeNet(**params)  # __init__ only stores
+    with pytest.raises(ValueError, match=message):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "Est, params, message",
+    [
+        (LassoNet, {"l1_ratio": 1.5}, "'l1_ratio' parameter"),
+        (LassoNet, {"M": 0}, "'M' parameter"),
+        (DropoutMLP, {"dropout": 1.0}, "'dropout' parameter"),
+        (LassoNet, {"solver": "lbfgs"}, "cannot handle the HierarchicalElasticNet"),
+        (DropoutMLP, {"solver": "lbfgs"}, "cannot train with dropout"),
+    ],
+)
+def test_family_constraints(Est, params, message, regression):
+    X, y = regression
+    with pytest.raises(ValueError, match=message):
+        Est(**params).fit(X, y)
+
+
+def test_cuda_requested_without_cuda(regression):
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available")
+    X, y = regression
+    with pytest.raises(ValueError, match=re.escape("CUDA is not available")):
+        RidgeNet(device="cuda").fit(X, y)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_fit_keeps_everything_on_gpu_and_pickles_to_cpu(regression):
+    X, y = regression
+    est = RidgeNet(device="cuda", **FAST).fit(X, y)
+    assert next(est.module_.parameters()).is_cuda
+    restored = pickle.loads(pickle.dumps(est))
+    assert not next(restored.module_.parameters()).is_cuda
+    np.testing.assert_allclose(restored.predict(X), est.predict(X), rtol=1e-5)
+
+
+def test_warm_start_continues(regression):
+    X, y = regression
+    est = RidgeNet(hidden_layer_sizes=(16,), solver="adam", max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    first = est.loss_curve_[-1]
+    est.set_params(warm_start=True)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    assert est.loss_curve_[0] < first
