@@ -8,10 +8,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 	$(PIP) torch==2.13.0
-	$(PIP) -e ".[test]"
+	$(PIP) -e ".[test,docs]"
 	touch $@
 
-.PHONY: venv demo test lint clean
+.PHONY: venv demo test docs lint clean
 venv: $(VENV)/.installed
 
 demo: venv
@@ -19,10 +19,15 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest -n 2 -q
+	$(MAKE) docs
+
+# The site, with every gallery example run; any Sphinx warning fails the build.
+docs: venv
+	MPLBACKEND=Agg $(PY) -m sphinx -b html -W --keep-going docs docs/_build/html
 
 lint: venv
 	$(PIP) ruff
 	$(VENV)/bin/ruff check skreg tests benchmarks examples
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_examples docs/gen_modules

@@ -13,6 +13,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
@@ -24,7 +25,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._modules import Net
-from ._training import Objective, train
+from ._persistence import _check_version, _skreg_version
+from ._progress import CallbackBridge, CallbackSupportMixin, progress_bar
+from ._training import Objective, sparse_tensor, train
 
 __all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
 
@@ -80,7 +83,9 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         split. Global torch and numpy seeds are left untouched.
 
     verbose : int, default=0
-        Print the objective at every iteration.
+        ``1``: print the objective at every iteration, as scikit-learn's MLP.
+        ``2`` or more: show a tqdm progress bar instead (the objective as its
+        postfix), or the lines of ``1`` when tqdm is not installed.
 
     device : {'auto', 'cpu', 'cuda'} or str, default='auto'
         Torch device used by ``fit``; ``'auto'`` uses CUDA when available.
@@ -134,16 +139,28 @@ def _merge_duplicates(X, Y, sample_weight):
     runs exactly the same computation as repeating rows (dropout masks and
     batches included), as scikit-learn's sample-weight semantics require. Data
     without weights and without duplicates is returned as is, without a copy.
+    A scipy CSR ``X`` stays sparse.
     """
-    Yf = np.asarray(Y, dtype=np.float64).reshape(len(Y), -1)
-    r = np.random.RandomState(0).standard_normal(X.shape[1] + Yf.shape[1])
+    n_samples, n_features = X.shape
+    Yf = np.asarray(Y, dtype=np.float64).reshape(n_samples, -1)
+    r = np.random.RandomState(0).standard_normal(n_features + Yf.shape[1])
+    if sp.issparse(X) and not X.has_canonical_format:
+        # Sorted, unique indices: equal rows then store equal entries in the same
+        # order, so their keys below are bitwise equal.
+        X = X.copy()
+        X.sum_duplicates()
     # Row keys with a fixed summation order per row (not BLAS, whose order may
-    # depend on the row's position), computed in chunks to bound memory.
+    # depend on the row's position), computed in chunks to bound memory; scipy's
+    # CSR product sums each row's stored entries in index order.
     key = np.concatenate(
         [
-            (X[i : i + 4096] * r[: X.shape[1]]).sum(axis=1)
-            + (Yf[i : i + 4096] * r[X.shape[1] :]).sum(axis=1)
-            for i in range(0, len(X), 4096)
+            (
+                X[i : i + 4096] @ r[:n_features]
+                if sp.issparse(X)
+                else (X[i : i + 4096] * r[:n_features]).sum(axis=1)
+            )
+            + (Yf[i : i + 4096] * r[n_features:]).sum(axis=1)
+            for i in range(0, n_samples, 4096)
         ]
     )
     if not np.all(np.isfinite(key)):
@@ -175,8 +192,12 @@ def _resolve_device(device: str) -> torch.device:
     return resolved
 
 
-class BaseNet(BaseEstimator):
-    """Shared machinery of skreg estimators. Not for direct use."""
+class BaseNet(CallbackSupportMixin, BaseEstimator):
+    """Shared machinery of skreg estimators. Not for direct use.
+
+    With scikit-learn >= 1.9, ``set_callbacks`` registers ``sklearn.callback``
+    callbacks; each training iteration is a subtask of the fit task.
+    """
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -239,8 +260,9 @@ class BaseNet(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse matrices are converted to CSR and stay sparse:
+            the first layer multiplies torch sparse CSR tensors.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values (class labels for classifiers).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -249,12 +271,26 @@ class BaseNet(BaseEstimator):
         Returns
         -------
         self : object
-            Fitted estimator.
+            Fitted estimator. If ``fit`` raises, the estimator is left as it was
+            before the call, never half-trained.
         """
+        state = self.__dict__.copy()
+        if self.warm_start and hasattr(self, "module_"):  # trained in place
+            state["module_"] = copy.deepcopy(self.module_)
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit(self, X, y, sample_weight):
+        """Validate, encode the target, build the module, train, store state."""
         X, y = validate_data(
             self,
             X,
             y,
+            accept_sparse="csr",
             dtype=[np.float64, np.float32],
             multi_output=self._multi_output,
             y_numeric=not isinstance(self, ClassifierMixin),
@@ -265,6 +301,18 @@ class BaseNet(BaseEstimator):
             )
             if sample_weight.sum() <= 0:
                 raise ValueError("sample_weight must have a positive sum.")
+        callback_ctx = callback_data = None
+        if hasattr(self, "_init_callback_context"):  # scikit-learn >= 1.9
+            # One subtask per iteration, plus the empty one CallbackBridge closes.
+            callback_ctx = self._init_callback_context(max_subtasks=self.max_iter + 1)
+            callback_data = {
+                "X": X,
+                "y": y,
+                "metadata": None
+                if sample_weight is None
+                else {"sample_weight": sample_weight},
+            }
+            callback_ctx.call_on_fit_task_begin(estimator=self, **callback_data)
         Y = self._encode_target(y)
         sizes = self._hidden_sizes()
         device = _resolve_device(self.device)
@@ -272,7 +320,7 @@ class BaseNet(BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
 
-        solver = self._resolve_solver(sizes, len(X))
+        solver = self._resolve_solver(sizes, X.shape[0])
         X_val = None
         if self.early_stopping and solver in ("adam", "sgd"):
             stratify = Y if isinstance(self, ClassifierMixin) else None
@@ -290,7 +338,8 @@ class BaseNet(BaseEstimator):
                 sw_val = None
 
         X, Y, sample_weight = _merge_duplicates(X, Y, sample_weight)
-        n = float(sample_weight.sum()) if sample_weight is not None else float(len(X))
+        n_samples = X.shape[0]
+        n = float(n_samples if sample_weight is None else sample_weight.sum())
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
@@ -308,10 +357,10 @@ class BaseNet(BaseEstimator):
             module = self.module_.to(device=device, dtype=dtype)
             weight = None
             if sample_weight is not None:
-                weight = _to_tensor(sample_weight * (len(X) / n), dtype, device)
+                weight = _to_tensor(sample_weight * (n_samples / n), dtype, device)
             objective = Objective(
                 module,
-                _to_tensor(X, dtype, device),
+                X if sp.issparse(X) else _to_tensor(X, dtype, device),
                 self._target_tensor(Y, dtype, device),
                 weight,
                 self._loss,
@@ -323,16 +372,24 @@ class BaseNet(BaseEstimator):
             validation = None
             if X_val is not None:
                 def validation():
-                    return self._score_array(self._output(X_val), Y_val, sw_val)
+                    out = self._output(X_val)
+                    # A diverging network scores worst rather than failing the
+                    # metric's input check; the training loop then handles it.
+                    if not torch.isfinite(out).all():
+                        return -np.inf
+                    return self._score_array(out, Y_val, sw_val)
 
-            batch = min(200, len(X)) if self.batch_size == "auto" else self.batch_size
-            if self.batch_size != "auto" and self.batch_size > len(X):
+            batch = self.batch_size
+            if batch == "auto":
+                batch = min(200, n_samples)
+            if self.batch_size != "auto" and self.batch_size > n_samples:
                 warnings.warn(
                     "Got `batch_size` less than 1 or larger than sample size. "
                     "It is going to be clipped",
                     UserWarning,
                 )
-                batch = len(X)
+                batch = n_samples
+            lines, hooks = self._progress(solver, callback_ctx, callback_data)
             history = train(
                 objective,
                 solver=solver,
@@ -342,7 +399,8 @@ class BaseNet(BaseEstimator):
                 learning_rate=self.learning_rate_init,
                 batch_size=batch,
                 validation=validation,
-                verbose=self.verbose,
+                verbose=lines,
+                hooks=hooks,
             )
         self._module_shape = (X.shape[1], self.n_outputs_, sizes)
         self.solver_ = solver
@@ -352,7 +410,24 @@ class BaseNet(BaseEstimator):
         self.validation_scores_ = history.validation_scores
         self.best_validation_score_ = history.best_validation_score
         self._store_linear_part(module)
+        if callback_ctx is not None:
+            callback_ctx.call_on_fit_task_end(
+                estimator=self, reconstruction_attributes={}, **callback_data
+            )
         return self
+
+    def _progress(self, solver, callback_ctx, callback_data) -> tuple[bool, tuple]:
+        """Whether to print per-iteration lines, and the loop's progress hooks."""
+        unit = "epoch" if solver in ("adam", "sgd") else "iteration"
+        bar = None
+        if self.verbose >= 2:
+            bar = progress_bar(self, total=self.max_iter, unit=unit)
+        hooks = [] if bar is None else [bar]
+        if callback_ctx is not None and getattr(self, "_skl_callbacks", None):
+            hooks.append(
+                CallbackBridge(self, callback_ctx, task_name=unit, **callback_data)
+            )
+        return bool(self.verbose) and bar is None, tuple(hooks)
 
     def _store_linear_part(self, module: Net) -> None:
         if not (module.is_linear or module.skip is not None):
@@ -368,13 +443,14 @@ class BaseNet(BaseEstimator):
         """Network output for already-validated ``X``, computed in chunks."""
         module = self.module_
         p = next(module.parameters())
+        convert = sparse_tensor if sp.issparse(X) else _to_tensor
         module.train(dropout)
         try:
             with torch.no_grad():
                 return torch.cat(
                     [
-                        module(_to_tensor(X[i : i + _PREDICT_CHUNK], p.dtype, p.device))
-                        for i in range(0, max(len(X), 1), _PREDICT_CHUNK)
+                        module(convert(X[i : i + _PREDICT_CHUNK], p.dtype, p.device))
+                        for i in range(0, max(X.shape[0], 1), _PREDICT_CHUNK)
                     ]
                 )
         finally:
@@ -382,20 +458,32 @@ class BaseNet(BaseEstimator):
 
     def _validated_output(self, X, **kwargs) -> torch.Tensor:
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
+        )
         return self._output(X, **kwargs)
 
     # -- persistence -----------------------------------------------------------
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: object.__getstate__ returns the instance's own __dict__, and
+        # pickling must not move a fitted GPU model to the CPU or tag it.
+        state = dict(super().__getstate__())
         module = state.get("module_")
         if module is not None and next(module.parameters()).device.type != "cpu":
             state["module_"] = copy.deepcopy(module).cpu()
+        state["_skreg_version"] = _skreg_version()
         return state
+
+    def __setstate__(self, state):
+        if "module_" in state:  # only fitted models carry version-dependent state
+            _check_version(state.get("_skreg_version"), f"{type(self).__name__}")
+        state = {k: v for k, v in state.items() if k != "_skreg_version"}
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -405,8 +493,11 @@ class RegressorNet(RegressorMixin, BaseNet):
     _multi_output = True
 
     @staticmethod
-    def _loss(out: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-        return 0.5 * ((out - Y) ** 2).sum(dim=1)
+    def _loss(out: torch.Tensor, Y: torch.Tensor, weight=None) -> torch.Tensor:
+        """Weighted mean of ``1/2 ||y_i - f(x_i)||^2``."""
+        if weight is None:  # one fused kernel, the common case
+            return 0.5 * Y.shape[1] * F.mse_loss(out, Y)
+        return (0.5 * ((out - Y) ** 2).sum(dim=1) * weight).mean()
 
     def _encode_target(self, y: np.ndarray) -> np.ndarray:
         self._y_ndim = y.ndim
@@ -478,10 +569,14 @@ class ClassifierNet(ClassifierMixin, BaseNet):
         return torch.as_tensor(y_idx, dtype=torch.long, device=device)
 
     @staticmethod
-    def _loss(out: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-        if Y.dtype == torch.long:
-            return F.cross_entropy(out, Y, reduction="none")
-        return F.binary_cross_entropy_with_logits(out, Y, reduction="none")[:, 0]
+    def _loss(out: torch.Tensor, Y: torch.Tensor, weight=None) -> torch.Tensor:
+        """Weighted mean log-loss: softmax for long targets, else logistic."""
+        if Y.dtype != torch.long:
+            w = None if weight is None else weight.unsqueeze(1)
+            return F.binary_cross_entropy_with_logits(out, Y, weight=w)
+        if weight is None:
+            return F.cross_entropy(out, Y)
+        return (F.cross_entropy(out, Y, reduction="none") * weight).mean()
 
     def _log_proba(self, out: torch.Tensor) -> torch.Tensor:
         if out.shape[1] == 1:

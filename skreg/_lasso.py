@@ -67,7 +67,9 @@ class _LassoNetFamily:
         return Net(n_in, n_out, sizes, self.activation, skip=True)
 
     def _is_smooth(self):
-        return self.alpha * self.l1_ratio == 0
+        # With a hidden layer the hierarchy is a constraint enforced by a proximal
+        # step even at alpha=0, so L-BFGS cannot train it.
+        return self.alpha * self.l1_ratio == 0 and not self._hidden_sizes()
 
     def _penalty_terms(self, module, n):
         l1, l2 = self.alpha * self.l1_ratio, self.alpha * (1 - self.l1_ratio)
@@ -167,6 +169,7 @@ class LassoNetClassifier(_LassoNetFamily, ClassifierNet):
         "    >>> from sklearn.preprocessing import scale\n"
         "    >>> from skreg import LassoNetClassifier\n"
         "    >>> X, y = load_breast_cancer(return_X_y=True)\n"
-        "    >>> clf = LassoNetClassifier(alpha=0.05, random_state=0).fit(scale(X), y)\n"
+        "    >>> clf = LassoNetClassifier(alpha=0.3, solver='fista', random_state=0)\n"
+        "    >>> clf = clf.fit(scale(X), y)\n"
         "    >>> bool(clf.support_.sum() < X.shape[1])\n    True",
     )

@@ -15,7 +15,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["L2", "ElasticNet", "HierarchicalElasticNet", "group_soft_threshold", "hier_prox"]
+__all__ = [
+    "L2",
+    "ElasticNet",
+    "HierarchicalElasticNet",
+    "group_soft_threshold",
+    "hier_prox",
+]
 
 
 def _sum_squares(tensors: list[Tensor]) -> Tensor:
@@ -31,12 +37,18 @@ class L2:
         self.strength = float(strength)
 
     def value(self, tensors: list[Tensor]) -> Tensor:
+        """Penalty value; all of it is smooth."""
         return 0.5 * self.strength * _sum_squares(tensors)
 
     smooth = value
 
+    def smooth_grad_(self, tensors: list[Tensor]) -> None:
+        """Add the gradient of :meth:`smooth` to each tensor's ``.grad``."""
+        if self.strength:
+            torch._foreach_add_([t.grad for t in tensors], tensors, alpha=self.strength)
+
     def prox(self, tensors: list[Tensor], step: float) -> None:
-        """Nothing to do: the whole penalty goes through autograd."""
+        """Nothing to do: the whole penalty is smooth."""
 
     def bound_form(self, tensors: list[Tensor]) -> None:
         """No non-smooth part to rewrite."""
@@ -58,22 +70,37 @@ class ElasticNet:
         self.l2 = float(l2)
 
     def value(self, tensors: list[Tensor]) -> Tensor:
+        """Penalty value, both parts."""
         theta = tensors[0]
         return self.l1 * torch.linalg.vector_norm(theta, dim=0).sum() + self.smooth(
             tensors
         )
 
     def smooth(self, tensors: list[Tensor]) -> Tensor:
+        """Return the L2 part, ``l2 / 2 * ||theta||_F^2``, for autograd."""
         return 0.5 * self.l2 * (tensors[0] * tensors[0]).sum()
 
+    def smooth_grad_(self, tensors: list[Tensor]) -> None:
+        """Add the gradient of :meth:`smooth` to ``theta.grad``."""
+        if self.l2:
+            tensors[0].grad.add_(tensors[0], alpha=self.l2)
+
     @torch.no_grad()
-    def prox(self, tensors: list[Tensor], step: float) -> None:
+    def prox(self, tensors: list[Tensor], step: float | Tensor) -> None:
+        """Group soft-thresholding of ``theta`` by ``step * l1``, in place.
+
+        ``step`` may be a tensor shaped like ``theta`` that is constant down
+        each column: a step per feature, as a rescaled full-batch solver needs.
+        """
         tensors[0].copy_(group_soft_threshold(tensors[0], step * self.l1))
 
     def bound_form(self, tensors: list[Tensor]) -> tuple[Tensor, float] | None:
-        """``(theta, l1)`` when the non-smooth part is ``l1 * sum |theta|``
-        elementwise (one output row), which a bound-constrained solver can handle
-        through ``theta = theta_plus - theta_minus``; None otherwise."""
+        """Return ``(theta, l1)`` when the L1 part is elementwise, else None.
+
+        With one output row the non-smooth part is ``l1 * sum |theta|``, which a
+        bound-constrained solver handles through ``theta = theta_plus -
+        theta_minus`` with both halves non-negative.
+        """
         return (tensors[0], self.l1) if tensors[0].shape[0] == 1 else None
 
 
@@ -91,19 +118,25 @@ class HierarchicalElasticNet(ElasticNet):
         self.M = float(M)
 
     def bound_form(self, tensors: list[Tensor]) -> None:
-        """The hierarchy is not a bound constraint."""
+        """Return None: the hierarchy is not a bound constraint."""
         return None
 
     @torch.no_grad()
     def prox(self, tensors: list[Tensor], step: float) -> None:
+        """Apply Hier-Prox with threshold ``step * l1`` to ``[theta, W]`` in place."""
         theta, W = tensors
         new_theta, new_W = hier_prox(theta, W, step * self.l1, self.M)
         theta.copy_(new_theta)
         W.copy_(new_W)
 
 
-def group_soft_threshold(theta: Tensor, threshold: float) -> Tensor:
-    """Proximal operator of ``threshold * sum_j ||theta[:, j]||_2``."""
+def group_soft_threshold(theta: Tensor, threshold: float | Tensor) -> Tensor:
+    """Proximal operator of ``threshold * sum_j ||theta[:, j]||_2``.
+
+    A tensor ``threshold`` broadcasts against ``theta`` and must be constant down
+    each column (one threshold per feature); columns whose norm is at most their
+    threshold become exactly zero.
+    """
     norms = torch.linalg.vector_norm(theta, dim=0, keepdim=True)
     scale = torch.clamp(1 - threshold / torch.clamp(norms, min=1e-300), min=0)
     return theta * scale
@@ -147,7 +180,13 @@ def hier_prox(theta: Tensor, W: Tensor, lam: float, M: float) -> tuple[Tensor, T
     ok = (lower <= w_m) & (w_m <= upper)
     first = torch.argmax(ok.to(torch.uint8), dim=0, keepdim=True)
     w = torch.gather(w_m, 0, first).squeeze(0)  # (d,)
-    direction = theta / torch.clamp(theta_norm, min=1e-300)
+    # At theta_j = 0 every direction is optimal, but the norm w / M may still be
+    # positive (when M * sum|W_j| > lam); any unit vector keeps the hierarchy.
+    unit = torch.zeros_like(theta)
+    unit[0] = 1
+    direction = torch.where(
+        theta_norm > 0, theta / torch.clamp(theta_norm, min=1e-300), unit
+    )
     new_theta = direction * (w / M)
     new_W = torch.sign(W) * torch.minimum(abs_w, w)
     return new_theta, new_W

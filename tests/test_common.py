@@ -8,8 +8,12 @@ from skreg import (
     DropoutMLPClassifier,
     LassoNet,
     LassoNetClassifier,
+    LassoNetClassifierCV,
+    LassoNetCV,
     RidgeNet,
     RidgeNetClassifier,
+    RidgeNetClassifierCV,
+    RidgeNetCV,
 )
 
 ESTIMATORS = [
@@ -19,6 +23,10 @@ ESTIMATORS = [
     LassoNetClassifier,
     DropoutMLP,
     DropoutMLPClassifier,
+    RidgeNetCV,
+    RidgeNetClassifierCV,
+    LassoNetCV,
+    LassoNetClassifierCV,
 ]
 
 

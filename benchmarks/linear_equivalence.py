@@ -1,0 +1,190 @@
+"""skreg with no hidden layer against scikit-learn's linear models.
+
+For each data set and alpha: the largest coefficient/intercept error of the
+skreg estimator (default settings, ``hidden_layer_sizes=()``) relative to the
+largest reference coefficient, where the reference is the scikit-learn model run
+to a tight tolerance; whether the zero sets are identical; the iterations used;
+and the fit time of skreg over the fit time of the scikit-learn model with *its*
+default settings (what a user would otherwise run). Times are medians of
+``REPEATS`` fits on one thread (torch and BLAS alike) for both sides.
+
+Run: ``python benchmarks/linear_equivalence.py`` (about two minutes); the
+markdown table is printed and saved to benchmarks/results/linear_equivalence.md.
+"""
+
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_iris,
+    load_linnerud,
+    make_classification,
+    make_regression,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import (
+    ElasticNet,
+    Lasso,
+    LogisticRegression,
+    MultiTaskLasso,
+    Ridge,
+)
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from skreg import LassoNet, LassoNetClassifier, RidgeNet, RidgeNetClassifier
+
+REPEATS = 5
+TIGHT = {"tol": 1e-10, "max_iter": 100_000}
+GOAL = 3.0  # within 3x scikit-learn's fit time for n <= 1e4, d <= 100
+
+
+def sparse_truth(n=2000, d=50):
+    """Uncentred, unevenly scaled features; 10 of 50 coefficients non-zero."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d) + rng.uniform(-5, 5, d)
+    coef = np.zeros(d)
+    coef[rng.choice(d, 10, replace=False)] = rng.uniform(-3, 3, 10)
+    return X, X @ coef + 4.0 + rng.standard_normal(n)
+
+
+def scaled(loader):
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+DATA = {
+    "diabetes 442x10": lambda: load_diabetes(return_X_y=True),
+    "make_regression 10000x100": lambda: make_regression(
+        10000, 100, n_informative=20, noise=10.0, bias=2.0, random_state=0
+    ),
+    "sparse truth 2000x50 (raw)": sparse_truth,
+    "linnerud 20x3, 3 outputs (raw)": lambda: load_linnerud(return_X_y=True),
+    "breast_cancer 569x30 (std)": lambda: scaled(load_breast_cancer),
+    "iris 150x4, 3 classes (std)": lambda: scaled(load_iris),
+    "make_classification 5000x50": lambda: make_classification(
+        5000, 50, n_informative=10, random_state=0
+    ),
+}
+
+
+def ridge(a, n):
+    return RidgeNet((), alpha=a), Ridge(alpha=a), Ridge(alpha=a)
+
+
+def lasso(a, n):
+    return LassoNet((), alpha=a), Lasso(alpha=a), Lasso(alpha=a, **TIGHT)
+
+
+def enet(a, n):
+    return (
+        LassoNet((), alpha=a, l1_ratio=0.5),
+        ElasticNet(alpha=a, l1_ratio=0.5),
+        ElasticNet(alpha=a, l1_ratio=0.5, **TIGHT),
+    )
+
+
+def mtlasso(a, n):
+    return LassoNet((), alpha=a), MultiTaskLasso(alpha=a), MultiTaskLasso(a, **TIGHT)
+
+
+def logistic(a, n):
+    return (
+        RidgeNetClassifier((), alpha=a),
+        LogisticRegression(C=1 / a),
+        LogisticRegression(C=1 / a, **TIGHT),
+    )
+
+
+def l1_logistic(a, n):
+    kw = {"C": 1 / (n * a), "l1_ratio": 1.0, "solver": "saga"}
+    return (
+        LassoNetClassifier((), alpha=a),
+        LogisticRegression(**kw),
+        LogisticRegression(**kw, **TIGHT),
+    )
+
+
+CASES = [
+    ("Ridge", ridge, "diabetes 442x10", [1e-3, 1e-1, 10.0, 1e3]),
+    ("Ridge", ridge, "make_regression 10000x100", [1e-1, 10.0, 1e3]),
+    ("Ridge", ridge, "sparse truth 2000x50 (raw)", [1e-2, 1.0, 1e2]),
+    ("Lasso", lasso, "diabetes 442x10", [1e-3, 1e-1, 1.0]),
+    ("Lasso", lasso, "make_regression 10000x100", [1e-2, 1.0, 10.0]),
+    ("Lasso", lasso, "sparse truth 2000x50 (raw)", [1e-3, 1e-1, 1.0]),
+    ("ElasticNet(0.5)", enet, "diabetes 442x10", [1e-3, 1e-1, 1.0]),
+    ("ElasticNet(0.5)", enet, "sparse truth 2000x50 (raw)", [1e-3, 1e-1, 1.0]),
+    ("MultiTaskLasso", mtlasso, "linnerud 20x3, 3 outputs (raw)", [1e-2, 1.0, 10.0]),
+    ("LogisticRegression", logistic, "breast_cancer 569x30 (std)", [0.1, 1.0, 10.0]),
+    ("LogisticRegression", logistic, "iris 150x4, 3 classes (std)", [1e-2, 1.0]),
+    ("LogisticRegression", logistic, "make_classification 5000x50", [1e-1, 10.0]),
+    ("L1 LogisticRegression", l1_logistic, "breast_cancer 569x30 (std)", [1e-2, 1e-1]),
+]
+
+
+def median_time(fit):
+    times = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        fit()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def main():
+    torch.set_num_threads(1)
+    cache = {name: make() for name, make in DATA.items()}
+    lines = [
+        "| model | data | alpha | max rel. error | same zeros | skreg iters | "
+        "skreg ms | sklearn ms | ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    ratios = []
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for model_name, make, data_name, alphas in CASES:
+            X, y = cache[data_name]
+            for alpha in alphas:
+                ours, default, tight = make(alpha, len(X))
+                ours.fit(X, y)
+                tight.fit(X, y)
+                coef, ref = np.atleast_2d(ours.coef_), np.atleast_2d(tight.coef_)
+                scale = max(np.abs(ref).max(), 1e-12)
+                error = max(
+                    np.abs(coef - ref).max(),
+                    np.abs(np.ravel(ours.intercept_) - np.ravel(tight.intercept_)).max(),
+                ) / max(scale, np.abs(tight.intercept_).max())
+                same = bool(np.array_equal(coef == 0, ref == 0))
+                t_ours = median_time(lambda o=ours: o.fit(X, y))
+                t_ref = median_time(lambda d=default: d.fit(X, y))
+                ratio = t_ours / t_ref
+                ratios.append(ratio)
+                lines.append(
+                    f"| {model_name} | {data_name} | {alpha:g} | {error:.1e} | "
+                    f"{'yes' if same else '**no**'} | {ours.n_iter_} | "
+                    f"{1e3 * t_ours:.1f} | {1e3 * t_ref:.1f} | {ratio:.1f}x |"
+                )
+    within = sum(r <= GOAL for r in ratios)
+    lines += [
+        "",
+        f"Goal: within {GOAL:g}x scikit-learn's fit time (n <= 1e4, d <= 100): "
+        f"{within} of {len(ratios)} cases; median ratio {np.median(ratios):.1f}x.",
+        "",
+        "Error: max |skreg - reference| over coefficients and intercepts, over the "
+        f"largest reference value; reference = scikit-learn with tol={TIGHT['tol']:g}. "
+        "Time: median of "
+        f"{REPEATS} fits, one thread; scikit-learn at its default tol and max_iter.",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    out = Path(__file__).parent / "results" / "linear_equivalence.md"
+    out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Choosing alpha: skreg's CV estimators against GridSearchCV, sklearn and lassonet.
+
+Same grid (the CV estimator's 30 alphas) and the same 5 folds for every
+contender; the held-out score is R² on 1000 fresh samples. Problems: a
+sparse-truth linear problem (n=2000, d=200, 10 informative) and make_friedman1
+with 45 noise features (n=2000, d=50). Models: RidgeNet and LassoNet, linear and
+with one hidden layer of 100 units. Networks train with max_iter=DEEP_ITER
+(modest, so that GridSearchCV's 150 cold fits per row stay affordable);
+lassonet gets the same hidden layer and its own path with n_iters=(DEEP_ITER,
+DEEP_ITER // 5). Timings are wall-clock seconds, one run, n_jobs=1 everywhere.
+
+Usage: python benchmarks/paths.py [--quick]   (--quick: linear rows only)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+import numpy as np
+from sklearn.datasets import make_friedman1, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LassoCV, RidgeCV
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.preprocessing import StandardScaler
+
+from skreg import LassoNet, LassoNetCV, RidgeNet, RidgeNetCV
+
+N_ALPHAS, N_FOLDS, DEEP_ITER = 30, 5, 50
+warnings.simplefilter("ignore", ConvergenceWarning)
+
+
+def datasets():
+    X, y = make_regression(
+        3000, 200, n_informative=10, noise=10.0, random_state=0, shuffle=False
+    )
+    yield "sparse linear 2000x200", X, y
+    X, y = make_friedman1(3000, n_features=50, noise=1.0, random_state=0)
+    yield "friedman1 2000x50", X, y
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - start
+
+
+def lassonet_cv(X, y, X_test, y_test, alphas, cv):
+    from lassonet import LassoNetRegressorCV
+
+    # lassonet's lambda multiplies ||theta||_1 against the mean squared error
+    # (no 1/2), so lambda = 2 * alpha; its path runs dense to sparse.
+    model = LassoNetRegressorCV(
+        cv=cv,
+        hidden_dims=(100,),
+        lambda_seq=np.sort(2 * alphas),
+        n_iters=(DEEP_ITER, DEEP_ITER // 5),
+        patience=(10, 5),
+        verbose=0,
+        random_state=0,
+        torch_seed=0,
+    )
+    model.fit(X, y)
+    return r2_score(y_test, np.ravel(model.predict(X_test)))
+
+
+def main(quick: bool) -> None:
+    rows = []
+    cv = KFold(N_FOLDS, shuffle=True, random_state=0)
+    for data_name, X, y in datasets():
+        scaler = StandardScaler().fit(X[:2000])
+        X_train, X_test = scaler.transform(X[:2000]), scaler.transform(X[2000:])
+        y_train, y_test = y[:2000], y[2000:]
+        configs = [((), 200)] if quick else [((), 200), ((100,), DEEP_ITER)]
+        for hidden, max_iter in configs:
+            for cv_cls, cls, sk_cls in [
+                (RidgeNetCV, RidgeNet, RidgeCV),
+                (LassoNetCV, LassoNet, LassoCV),
+            ]:
+                params = dict(
+                    hidden_layer_sizes=hidden, max_iter=max_iter, random_state=0
+                )
+                model, t_cv = timed(
+                    cv_cls(alphas=N_ALPHAS, cv=cv, **params).fit, X_train, y_train
+                )
+                alphas = model.alphas_
+                search = GridSearchCV(
+                    cls(**params),
+                    {"alpha": list(alphas)},
+                    cv=cv,
+                    scoring="neg_mean_squared_error",
+                )
+                search, t_gs = timed(search.fit, X_train, y_train)
+                if sk_cls is RidgeCV:
+                    sk = sk_cls(alphas=alphas, cv=cv, scoring="neg_mean_squared_error")
+                else:
+                    sk = sk_cls(alphas=alphas, cv=cv)
+                sk, t_sk = timed(sk.fit, X_train, y_train)
+                row = {
+                    "data": data_name,
+                    "model": f"{cls.__name__}{'' if hidden else ' linear'}"
+                    + (f" {hidden}" if hidden else ""),
+                    "t_cv": t_cv,
+                    "t_gs": t_gs,
+                    "t_sk": t_sk,
+                    "r2_cv": model.score(X_test, y_test),
+                    "r2_gs": r2_score(y_test, search.predict(X_test)),
+                    "r2_sk": sk.score(X_test, y_test),
+                    "alpha_same": bool(
+                        np.isclose(model.alpha_, search.best_params_["alpha"])
+                    ),
+                    "t_ln": np.nan,
+                    "r2_ln": np.nan,
+                }
+                if cls is LassoNet and hidden:
+                    row["r2_ln"], row["t_ln"] = timed(
+                        lassonet_cv, X_train, y_train, X_test, y_test, alphas, cv
+                    )
+                rows.append(row)
+                print_row(row, flush=True)
+    print()
+    print_table(rows)
+
+
+def print_row(r, flush=False):
+    print(
+        f"# {r['data']} | {r['model']}: cv {r['t_cv']:.1f}s R2 {r['r2_cv']:.4f}; "
+        f"grid {r['t_gs']:.1f}s R2 {r['r2_gs']:.4f}; sklearn {r['t_sk']:.2f}s; "
+        f"lassonet {r['t_ln']:.1f}s R2 {r['r2_ln']:.4f}",
+        file=sys.stderr,
+        flush=flush,
+    )
+
+
+def print_table(rows):
+    print(
+        f"{N_ALPHAS} alphas x {N_FOLDS} folds, held-out R² on 1000 samples; "
+        f"networks: max_iter={DEEP_ITER}. Ratios are contender time / CV estimator "
+        "time (higher = the CV estimator is faster)."
+    )
+    print()
+    print(
+        "| data | model | CV estimator s | R² | GridSearchCV s | ratio | R² "
+        "| same alpha | sklearn CV s | R² | lassonet CV s | ratio | R² |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        ln = (
+            f"{r['t_ln']:.1f} | {r['t_ln'] / r['t_cv']:.1f}x | {r['r2_ln']:.4f}"
+            if np.isfinite(r["t_ln"])
+            else "— | — | —"
+        )
+        print(
+            f"| {r['data']} | {r['model']} | {r['t_cv']:.2f} | {r['r2_cv']:.4f} | "
+            f"{r['t_gs']:.2f} | {r['t_gs'] / r['t_cv']:.1f}x | {r['r2_gs']:.4f} | "
+            f"{'yes' if r['alpha_same'] else 'no'} | {r['t_sk']:.2f} | "
+            f"{r['r2_sk']:.4f} | {ln} |"
+        )
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv)

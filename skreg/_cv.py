@@ -1,0 +1,602 @@
+"""Cross-validated estimators: choose alpha along warm-started regularisation paths.
+
+``RidgeNetCV``, ``LassoNetCV`` and their classifiers fit one warm-started path
+(:func:`skreg._path._fit_path`) per fold and per ``l1_ratio``, score every alpha on
+the held-out fold, pick the alpha with the best mean score and refit along the
+path on all the data. Like :class:`~sklearn.linear_model.LassoCV`, the grid is
+computed once on the whole training set and shared by the folds.
+"""
+
+from __future__ import annotations
+
+import re
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._base import COMMON_PARAMS_DOC
+from ._lasso import LassoNet, LassoNetClassifier
+from ._path import _alpha_grid, _fit_path
+from ._ridge import RidgeNet, RidgeNetClassifier
+
+__all__ = ["RidgeNetCV", "RidgeNetClassifierCV", "LassoNetCV", "LassoNetClassifierCV"]
+
+# Parameters of the CV estimators that are not passed to the estimator they fit.
+_CV_PARAMS = {"alphas", "eps", "cv", "scoring", "n_jobs", "l1_ratio"}
+
+
+def _fold_path(estimator, X, y, sample_weight, train, test, alphas, scorer):
+    """Held-out scores along the path fitted on one training fold."""
+    sw = None if sample_weight is None else sample_weight[train]
+    sw_test = None if sample_weight is None else sample_weight[test]
+    _, out = _fit_path(
+        estimator,
+        X[train],
+        y[train],
+        sw,
+        alphas,
+        X_val=X[test],
+        y_val=y[test],
+        sample_weight_val=sw_test,
+        scorer=scorer,
+        record=False,
+    )
+    return out["scores"]
+
+
+class _NetCV:
+    """Fit and prediction of every CV estimator (subclasses set the rest)."""
+
+    _estimator_class: type
+    _cv_constraints = {
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "n_jobs": [Integral, None],
+    }
+
+    def _make_estimator(self, l1_ratio=None):
+        names = set(self._estimator_class._get_param_names()) - {"alpha", "warm_start"}
+        params = {k: v for k, v in self.get_params(deep=False).items() if k in names}
+        if l1_ratio is not None:
+            params["l1_ratio"] = float(l1_ratio)
+        return self._estimator_class(**params)
+
+    def _l1_ratios(self) -> list:
+        if "l1_ratio" not in self._estimator_class._get_param_names():
+            return [None]
+        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        if ratios.ndim != 1 or len(ratios) == 0 or np.any((ratios < 0) | (ratios > 1)):
+            raise ValueError(
+                "l1_ratio must be a float or a non-empty list of floats in [0, 1], "
+                f"got {self.l1_ratio!r}."
+            )
+        return list(ratios)
+
+    def _default_scoring(self) -> str:
+        return (
+            "neg_log_loss"
+            if isinstance(self, ClassifierMixin)
+            else ("neg_mean_squared_error")
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Choose alpha by cross-validation along paths, then refit on all data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values (class labels for classifiers).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, used by every fit, by the held-out scores and by
+            the automatic alpha grid.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        classifier = isinstance(self, ClassifierMixin)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            multi_output=not classifier,
+            y_numeric=not classifier,
+        )
+        if classifier:
+            check_classification_targets(y)
+            self.classes_ = np.unique(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        ratios = self._l1_ratios()
+        estimators = [self._make_estimator(r) for r in ratios]
+        if isinstance(self.alphas, Integral):
+            grids = np.array(
+                [
+                    _alpha_grid(
+                        est, X, y, sample_weight, n_alphas=self.alphas, eps=self.eps
+                    )
+                    for est in estimators
+                ]
+            )
+        else:
+            alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
+            if len(alphas) == 0 or np.any(alphas < 0):
+                raise ValueError(
+                    "alphas must be a positive int or a non-empty array of "
+                    f"non-negative floats, got {self.alphas!r}."
+                )
+            grids = np.tile(np.sort(alphas)[::-1], (len(ratios), 1))
+        folds = list(check_cv(self.cv, y, classifier=classifier).split(X, y))
+        scorer = check_scoring(
+            estimators[0], scoring=self.scoring or self._default_scoring()
+        )
+        jobs = [(i, train, test) for i in range(len(ratios)) for train, test in folds]
+        scores = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fold_path)(
+                estimators[i], X, y, sample_weight, train, test, grids[i], scorer
+            )
+            for i, train, test in jobs
+        )
+        # (n_l1_ratio, n_alphas, n_folds), as ElasticNetCV's mse_path_.
+        score_path = np.moveaxis(
+            np.asarray(scores).reshape(len(ratios), len(folds), -1), 1, 2
+        )
+        mean = score_path.mean(axis=2)
+        if np.all(np.isnan(mean)):
+            raise ValueError(
+                "Every cross-validation score is NaN; check the data and scoring."
+            )
+        i_ratio, i_alpha = np.unravel_index(np.nanargmax(mean), mean.shape)
+        # Refit along the same path, so the model is the one the folds scored.
+        estimator, _ = _fit_path(
+            estimators[i_ratio],
+            X,
+            y,
+            sample_weight,
+            grids[i_ratio][: i_alpha + 1],
+            record=False,
+        )
+        self.estimator_ = estimator.set_params(warm_start=False)
+        self.alpha_ = float(grids[i_ratio][i_alpha])
+        if ratios[0] is not None:
+            self.l1_ratio_ = float(ratios[i_ratio])
+        self.alphas_ = np.squeeze(grids, axis=0) if len(ratios) == 1 else grids
+        self.score_path_ = (
+            np.squeeze(score_path, axis=0) if len(ratios) == 1 else score_path
+        )
+        self.best_score_ = float(mean[i_ratio, i_alpha])
+        for name in ("coef_", "intercept_", "support_", "n_iter_"):
+            if hasattr(estimator, name):
+                setattr(self, name, getattr(estimator, name))
+        return self
+
+    def _validated(self, X):
+        check_is_fitted(self)
+        return validate_data(
+            self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
+        )
+
+    def predict(self, X):
+        """Predict with the model refitted at ``alpha_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values or class labels.
+        """
+        X = self._validated(X)
+        return self.estimator_.predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = self._estimator_class().__sklearn_tags__()
+        tags.input_tags = inner.input_tags
+        tags.target_tags.multi_output = inner.target_tags.multi_output
+        return tags
+
+
+class _ClassifierCVMixin:
+    def predict_proba(self, X):
+        """Class probabilities of the model refitted at ``alpha_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        X = self._validated(X)
+        return self.estimator_.predict_proba(X)
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities of the model refitted at ``alpha_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        X = self._validated(X)
+        return self.estimator_.predict_log_proba(X)
+
+
+class _RidgeNetCVFamily(_NetCV):
+    _parameter_constraints = {
+        **{
+            k: v
+            for k, v in RidgeNet._parameter_constraints.items()
+            if k not in ("alpha", "warm_start")
+        },
+        **_NetCV._cv_constraints,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(),
+        activation="relu",
+        *,
+        alphas=(0.1, 1.0, 10.0),
+        eps=1e-3,
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+        solver="auto",
+        batch_size="auto",
+        learning_rate_init=0.001,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alphas = alphas
+        self.eps = eps
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+
+class _LassoNetCVFamily(_NetCV):
+    _parameter_constraints = {
+        **{
+            k: v
+            for k, v in LassoNet._parameter_constraints.items()
+            if k not in ("alpha", "warm_start", "l1_ratio")
+        },
+        **_NetCV._cv_constraints,
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(),
+        activation="relu",
+        *,
+        l1_ratio=1.0,
+        alphas=10,
+        eps=1e-3,
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+        M=10.0,
+        solver="auto",
+        batch_size="auto",
+        learning_rate_init=0.001,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.l1_ratio = l1_ratio
+        self.alphas = alphas
+        self.eps = eps
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.M = M
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+
+# The base estimators' parameter docs, without warm_start (paths always warm
+# start) and with this module's default network.
+_ENGINE_DOC = re.sub(
+    r"\n    warm_start : bool.*?\n\n", "\n", COMMON_PARAMS_DOC, flags=re.S
+).replace(
+    "hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)",
+    "hidden_layer_sizes : array-like of shape (n_layers,), default=()",
+)
+
+_CV_DOC = """{summary}
+
+    Fits one warm-started regularisation path per fold (and per ``l1_ratio``):
+    each alpha starts from the weights at the previous, larger alpha, so a path
+    of ``n_alphas`` fits costs a fraction of ``n_alphas`` fits from scratch. The
+    alpha with the best mean held-out score is refitted along the same path on
+    all the data. {linear}
+
+    Unlike :class:`{base}`, the default network is linear
+    (``hidden_layer_sizes=()``), a drop-in replacement for :class:`{sk}`; pass
+    ``hidden_layer_sizes=(100,)`` for a network.
+
+    Parameters
+    ----------
+    {engine}
+
+    {extra}alphas : int or array-like, default={alphas_default}
+        The alphas to try, or how many on the automatic grid. {grid}
+
+    eps : float, default=1e-3
+        Length of the automatic grid, ``alpha_min / alpha_max``.
+
+    cv : int, cross-validation generator or iterable, default=None
+        Splitting strategy, as in :func:`~sklearn.model_selection.check_cv`:
+        ``None`` is 5-fold ({kfold}).
+
+    scoring : str or callable, default=None
+        Held-out score to maximise (see :ref:`scoring_parameter`). ``None``
+        uses {scoring_default}.
+
+    n_jobs : int, default=None
+        Folds (and ``l1_ratio`` values) fitted in parallel with joblib;
+        ``None`` means 1, ``-1`` all processors.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen alpha.
+{l1_attr}
+    alphas_ : ndarray of shape (n_alphas,){alphas_shape}
+        The grid, in decreasing order (the order of the path).
+
+    score_path_ : ndarray of shape {score_shape}
+        Held-out score of every alpha on every fold; greater is better. With
+        the default regression scoring it is ``-mse_path_`` of
+        :class:`~sklearn.linear_model.LassoCV`.
+
+    best_score_ : float
+        Mean held-out score at the chosen parameters.
+
+    estimator_ : {base}
+        The model refitted on all the data at ``alpha_``; ``predict`` and the
+        attributes below come from it.
+
+    coef_ : ndarray
+        Linear part of ``estimator_`` (linear models{coef_note}).
+
+    intercept_ : float or ndarray
+        Intercept of ``estimator_`` (linear models).
+{support_attr}
+    n_iter_ : int
+        Iterations of the last fit of the refit path.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, for pandas input with string
+        column names.
+{classes_attr}
+    See Also
+    --------
+    {see_also}
+    skreg.regularization_path : The path of one estimator.
+"""
+
+_RIDGE_GRID = (
+    "The automatic grid is log-spaced from ``s / eps`` down to ``s * eps``, "
+    "where ``s`` is the mean eigenvalue of the centred Gram matrix (the alpha "
+    "at which a direction of average variance is shrunk by half). The default "
+    "is :class:`~sklearn.linear_model.RidgeCV`'s."
+)
+_LASSO_GRID = (
+    "The automatic grid is log-spaced from ``alpha_max``, the smallest alpha "
+    "at which every feature of the linear model is zero (computed as "
+    ":class:`~sklearn.linear_model.ElasticNetCV` does, per ``l1_ratio``), down "
+    "to ``alpha_max * eps``; networks use the same grid, fitted from sparse "
+    "to dense."
+)
+_LASSO_EXTRA = """l1_ratio : float or array-like of float, default=1.0
+        Mix between the L1 (``1.0``) and L2 (``0.0``) parts; a list is
+        searched too, as in :class:`~sklearn.linear_model.ElasticNetCV`.
+
+    M : float, default=10.0
+        Hierarchy multiplier of LassoNet.
+
+    """
+
+
+def _cv_doc(*, summary, base, sk, linear, ridge, classifier, see_also, example):
+    lasso = not ridge
+    return _CV_DOC.format(
+        summary=summary,
+        base=base,
+        sk=sk,
+        linear=linear,
+        engine=_ENGINE_DOC,
+        extra="" if ridge else _LASSO_EXTRA,
+        alphas_default="(0.1, 1.0, 10.0)" if ridge else "10",
+        grid=_RIDGE_GRID if ridge else _LASSO_GRID,
+        kfold="stratified for classifiers" if classifier else "unshuffled KFold",
+        scoring_default="the log-loss (``'neg_log_loss'``), smoother than accuracy"
+        if classifier
+        else "the mean squared error (``'neg_mean_squared_error'``), as "
+        ":class:`~sklearn.linear_model.LassoCV`",
+        l1_attr="\n    l1_ratio_ : float\n        The chosen ``l1_ratio``.\n"
+        if lasso
+        else "",
+        alphas_shape=" or (n_l1_ratio, n_alphas)" if lasso else "",
+        score_shape="(n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)"
+        if lasso
+        else "(n_alphas, n_folds)",
+        coef_note="; LassoNet's skip connection for networks" if lasso else "",
+        support_attr="\n    support_ : ndarray of shape (n_features_in_,) of bool\n"
+        "        Inputs in use.\n"
+        if lasso
+        else "",
+        classes_attr="\n    classes_ : ndarray of shape (n_classes,)\n"
+        "        Class labels.\n"
+        if classifier
+        else "",
+        see_also=see_also + "\n\n    Examples\n    --------\n" + example,
+    )
+
+
+class RidgeNetCV(_RidgeNetCVFamily, RegressorMixin, BaseEstimator):
+    __doc__ = _cv_doc(
+        summary="RidgeNet with alpha chosen by cross-validation along a path.",
+        base="RidgeNet",
+        sk="~sklearn.linear_model.RidgeCV",
+        linear="With ``hidden_layer_sizes=()`` every fit is exactly "
+        ":class:`~sklearn.linear_model.Ridge`, so ``alpha_`` is "
+        ":class:`~sklearn.linear_model.RidgeCV`'s on the same folds, grid and "
+        "scoring.",
+        ridge=True,
+        classifier=False,
+        see_also="sklearn.linear_model.RidgeCV : The linear special case.\n"
+        "    RidgeNet : The estimator refitted at ``alpha_``.",
+        example="    >>> from sklearn.datasets import load_diabetes\n"
+        "    >>> from skreg import RidgeNetCV\n"
+        "    >>> X, y = load_diabetes(return_X_y=True)\n"
+        "    >>> model = RidgeNetCV(alphas=[0.01, 0.1, 1.0]).fit(X, y)\n"
+        "    >>> model.alpha_\n    0.1",
+    )
+    _estimator_class = RidgeNet
+
+
+class RidgeNetClassifierCV(
+    _ClassifierCVMixin, _RidgeNetCVFamily, ClassifierMixin, BaseEstimator
+):
+    __doc__ = _cv_doc(
+        summary="RidgeNetClassifier with alpha chosen by cross-validation along "
+        "a path.",
+        base="RidgeNetClassifier",
+        sk="~sklearn.linear_model.LogisticRegressionCV",
+        linear="With ``hidden_layer_sizes=()`` every fit is exactly "
+        ":class:`~sklearn.linear_model.LogisticRegression` with ``C = 1 / alpha``.",
+        ridge=True,
+        classifier=True,
+        see_also="sklearn.linear_model.LogisticRegressionCV : The linear special "
+        "case.\n    RidgeNetClassifier : The estimator refitted at ``alpha_``.",
+        example="    >>> from sklearn.datasets import load_iris\n"
+        "    >>> from skreg import RidgeNetClassifierCV\n"
+        "    >>> X, y = load_iris(return_X_y=True)\n"
+        "    >>> clf = RidgeNetClassifierCV().fit(X, y)\n"
+        "    >>> clf.alpha_\n    0.1",
+    )
+    _estimator_class = RidgeNetClassifier
+
+
+class LassoNetCV(_LassoNetCVFamily, RegressorMixin, BaseEstimator):
+    __doc__ = _cv_doc(
+        summary="LassoNet with alpha (and l1_ratio) chosen by cross-validation "
+        "along paths.",
+        base="LassoNet",
+        sk="~sklearn.linear_model.ElasticNetCV",
+        linear="With ``hidden_layer_sizes=()`` every fit is exactly "
+        ":class:`~sklearn.linear_model.ElasticNet`, so ``alpha_`` is "
+        ":class:`~sklearn.linear_model.LassoCV`'s or "
+        ":class:`~sklearn.linear_model.ElasticNetCV`'s on the same folds and grid.",
+        ridge=False,
+        classifier=False,
+        see_also="sklearn.linear_model.LassoCV : The linear case with "
+        "``l1_ratio=1``.\n    sklearn.linear_model.ElasticNetCV : The linear "
+        "special case.\n    LassoNet : The estimator refitted at ``alpha_``.",
+        example="    >>> from sklearn.datasets import load_diabetes\n"
+        "    >>> from skreg import LassoNetCV\n"
+        "    >>> X, y = load_diabetes(return_X_y=True)\n"
+        "    >>> model = LassoNetCV(alphas=30).fit(X, y)\n"
+        "    >>> int(model.support_.sum())\n    9",
+    )
+    _estimator_class = LassoNet
+
+
+class LassoNetClassifierCV(
+    _ClassifierCVMixin, _LassoNetCVFamily, ClassifierMixin, BaseEstimator
+):
+    __doc__ = _cv_doc(
+        summary="LassoNetClassifier with alpha (and l1_ratio) chosen by "
+        "cross-validation along paths.",
+        base="LassoNetClassifier",
+        sk="~sklearn.linear_model.LogisticRegressionCV",
+        linear="With ``hidden_layer_sizes=()`` and two classes every fit is "
+        "exactly :class:`~sklearn.linear_model.LogisticRegression` with the same "
+        "``l1_ratio`` and ``C = 1 / (n * alpha)``.",
+        ridge=False,
+        classifier=True,
+        see_also="sklearn.linear_model.LogisticRegressionCV : The linear special "
+        "case.\n    LassoNetClassifier : The estimator refitted at ``alpha_``.",
+        example="    >>> from sklearn.datasets import load_breast_cancer\n"
+        "    >>> from sklearn.preprocessing import scale\n"
+        "    >>> from skreg import LassoNetClassifierCV\n"
+        "    >>> X, y = load_breast_cancer(return_X_y=True)\n"
+        "    >>> clf = LassoNetClassifierCV().fit(scale(X), y)\n"
+        "    >>> bool(clf.support_.sum() < X.shape[1])\n    True",
+    )
+    _estimator_class = LassoNetClassifier

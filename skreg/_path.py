@@ -1,0 +1,298 @@
+"""Regularisation paths: one estimator fitted along a grid of alphas, warm-started.
+
+A path is a sequence of ordinary ``fit`` calls on one estimator with
+``warm_start=True``: each alpha starts from the solution at the previous one, so
+the one training loop of :mod:`skreg._training` does all the work and a fit on a
+path costs a fraction of a fit from scratch. :func:`regularization_path` is the
+public entry point; the CV estimators of :mod:`skreg._cv` run :func:`_fit_path`
+on every fold.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import _check_sample_weight, check_array, column_or_1d
+
+__all__ = ["regularization_path"]
+
+
+def _is_lasso_family(estimator) -> bool:
+    return "l1_ratio" in estimator.get_params()
+
+
+def _target_residual(estimator, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Return ``Y - weighted mean(Y)``, the per-sample residual of the best constant.
+
+    It is the negative gradient of the data loss with respect to the network
+    output at the best constant model.
+    """
+    if is_classifier(estimator):
+        classes, y_idx = np.unique(y, return_inverse=True)
+        Y = np.eye(len(classes))[y_idx]
+        if len(classes) == 2:  # one logit, as the estimators encode binary targets
+            Y = Y[:, 1:]
+    else:
+        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    return Y - (w @ Y) / w.sum()
+
+
+def _alpha_grid(
+    estimator, X, y, sample_weight=None, *, l1_ratio=None, n_alphas=30, eps=1e-3
+) -> np.ndarray:
+    """Automatic grid of ``n_alphas`` decreasing, log-spaced alphas.
+
+    LassoNet family: from ``alpha_max``, the smallest alpha at which every
+    feature of the linear model is zero, down to ``alpha_max * eps``, exactly as
+    scikit-learn's ``_alpha_grid``: ``alpha_max = max_j ||X_j^T R||_2 / (n * rho)``
+    with ``R`` the centred targets (the residual of the best constant model; for
+    classifiers the one-hot labels minus the class proportions) and ``n`` the sum
+    of sample weights. RidgeNet family: from ``s / eps`` down to ``s * eps`` where
+    ``s = trace(X_c^T X_c) / n_features`` is the mean eigenvalue of the centred
+    Gram matrix, the alpha at which a direction of average variance is shrunk by
+    half.
+    """
+    n_samples = X.shape[0]
+    w = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight)
+    w = w.astype(np.float64)
+    if not _is_lasso_family(estimator):
+        mean = np.asarray(X.T @ w).ravel() / w.sum()
+        sq = X.multiply(X) if sp.issparse(X) else X * X
+        total = float(np.asarray(sq.T @ w).sum() - w.sum() * (mean @ mean))
+        scale = max(total / X.shape[1], np.finfo(np.float64).tiny)
+        return scale * np.geomspace(1 / eps, eps, n_alphas)
+    rho = estimator.get_params()["l1_ratio"] if l1_ratio is None else l1_ratio
+    if rho == 0:
+        raise ValueError(
+            "Automatic alpha grid generation is not supported for l1_ratio=0. "
+            "Please supply a grid by providing your estimator with the "
+            "appropriate `alphas=` argument."
+        )
+    # sum_i w_i (x_i - x_mean) r_i = X^T (w r) because sum_i w_i r_i = 0, so
+    # sparse X needs no centring.
+    R = _target_residual(estimator, y, w)
+    Xr = np.asarray(X.T @ (w[:, None] * R)).reshape(X.shape[1], -1)
+    alpha_max = np.sqrt((Xr**2).sum(axis=1)).max() / (w.sum() * rho)
+    if alpha_max <= np.finfo(np.float64).resolution:
+        return np.full(n_alphas, np.finfo(np.float64).resolution)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+def _path_record(estimator) -> tuple[np.ndarray | None, int]:
+    """Linear part (or None) and number of inputs in use of a fitted estimator."""
+    coef = getattr(estimator, "coef_", None)
+    support = getattr(estimator, "support_", None)
+    n_selected = int(support.sum()) if support is not None else estimator.n_features_in_
+    return (None if coef is None else np.array(coef, copy=True)), n_selected
+
+
+def _fit_path(
+    estimator,
+    X,
+    y,
+    sample_weight,
+    alphas,
+    *,
+    X_val=None,
+    y_val=None,
+    sample_weight_val=None,
+    scorer=None,
+    record=True,
+):
+    """Fit a clone of ``estimator`` at every alpha in order, warm-started.
+
+    Returns the estimator fitted at the last alpha and a dict of per-alpha
+    arrays (``scores`` given ``scorer``; ``coefs``, ``n_selected``,
+    ``objectives`` and ``n_iter`` when ``record``). Convergence warnings are
+    counted and raised once, not once per alpha.
+    """
+    est = clone(estimator).set_params(warm_start=True)
+    scores, coefs, n_selected, objectives, n_iter = [], [], [], [], []
+    not_converged = 0
+    for alpha in alphas:
+        est.set_params(alpha=float(alpha))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            est.fit(X, y, sample_weight=sample_weight)
+        for w in caught:
+            if issubclass(w.category, ConvergenceWarning) and "Maximum iter" in str(
+                w.message
+            ):
+                not_converged += 1
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if scorer is not None:
+            kwargs = (
+                {}
+                if sample_weight_val is None
+                else {"sample_weight": sample_weight_val}
+            )
+            scores.append(scorer(est, X_val, y_val, **kwargs))
+        if record:
+            coef, k = _path_record(est)
+            coefs.append(coef)
+            n_selected.append(k)
+            objectives.append(est.loss_curve_[-1] if est.loss_curve_ else np.nan)
+            n_iter.append(est.n_iter_)
+    if not_converged:
+        warnings.warn(
+            f"{not_converged} of {len(alphas)} fits along the regularization path "
+            f"reached max_iter={est.max_iter} before converging. Consider "
+            "increasing max_iter or tol.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    out = {"scores": np.asarray(scores, dtype=np.float64)}
+    if record:
+        has_coef = coefs and coefs[0] is not None
+        # scikit-learn's layout: alphas on the last axis.
+        out["coefs"] = np.moveaxis(np.asarray(coefs), 0, -1) if has_coef else None
+        out["n_selected"] = np.asarray(n_selected)
+        out["objectives"] = np.asarray(objectives)
+        out["n_iter"] = np.asarray(n_iter)
+    return est, out
+
+
+@validate_params(
+    {
+        "estimator": [object],
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "sample_weight": ["array-like", None],
+        "X_val": ["array-like", "sparse matrix", None],
+        "y_val": ["array-like", None],
+        "scoring": [str, callable, None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def regularization_path(
+    estimator,
+    X,
+    y,
+    *,
+    alphas=30,
+    eps=1e-3,
+    sample_weight=None,
+    X_val=None,
+    y_val=None,
+    scoring=None,
+):
+    """Fit an skreg estimator along a grid of alphas, each fit warm-started.
+
+    The fits run in the order of ``alphas``; each starts from the weights of
+    the previous one (``warm_start=True``), so the whole path costs a fraction
+    of separate fits. With ``hidden_layer_sizes=()`` the coefficients are those
+    of :func:`~sklearn.linear_model.enet_path` (LassoNet) or of
+    :class:`~sklearn.linear_model.Ridge` at each alpha (RidgeNet).
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        An unfitted skreg estimator with an ``alpha`` parameter (``RidgeNet``,
+        ``LassoNet`` and their classifiers). It is cloned, not modified.
+
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Target values.
+
+    alphas : int or array-like, default=30
+        The alphas, fitted in the given order, or how many to put on the
+        automatic grid: decreasing from ``alpha_max`` (every coefficient of the
+        linear model zero) to ``alpha_max * eps`` for the LassoNet family, as
+        :func:`~sklearn.linear_model.lasso_path`; decreasing from
+        ``s / eps`` to ``s * eps`` for the RidgeNet family, where ``s`` is the
+        mean eigenvalue of the centred Gram matrix ``X_c^T X_c``.
+
+    eps : float, default=1e-3
+        Length of the automatic grid, ``alpha_min / alpha_max``.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights, used by every fit and by the automatic grid.
+
+    X_val, y_val : array-like, default=None
+        Validation data scored at every alpha.
+
+    scoring : str or callable, default=None
+        Score on the validation data (see :ref:`scoring_parameter`); ``None``
+        uses the estimator's ``score`` (R² or accuracy).
+
+    Returns
+    -------
+    path : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with attributes
+
+        alphas : ndarray of shape (n_alphas,)
+            The alphas, in the order fitted.
+        coefs : ndarray of shape (n_features, n_alphas) or \
+(n_outputs, n_features, n_alphas), or None
+            The linear part (``coef_``) at every alpha: the whole model when
+            ``hidden_layer_sizes=()``, LassoNet's skip connection otherwise;
+            None for a RidgeNet with hidden layers.
+        n_selected : ndarray of shape (n_alphas,)
+            Number of inputs in use (``support_.sum()`` for LassoNet, all
+            features otherwise).
+        objectives : ndarray of shape (n_alphas,)
+            Training objective (data loss + penalty) at the end of every fit.
+        n_iter : ndarray of shape (n_alphas,)
+            Iterations (epochs) run at every alpha.
+        scores : ndarray of shape (n_alphas,) or None
+            Validation scores, given ``X_val`` and ``y_val``.
+        estimator : estimator instance
+            The estimator fitted at the last alpha.
+
+    See Also
+    --------
+    sklearn.linear_model.enet_path : The linear LassoNet path.
+    RidgeNetCV, LassoNetCV : Choose alpha by cross-validation along paths.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skreg import LassoNet, regularization_path
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> path = regularization_path(LassoNet(hidden_layer_sizes=()), X, y, alphas=5)
+    >>> path.n_selected
+    array([ 0,  2,  4,  8, 10])
+    """
+    if "alpha" not in estimator.get_params():
+        raise TypeError(
+            f"regularization_path needs an estimator with an 'alpha' parameter, "
+            f"got {type(estimator).__name__}."
+        )
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val must be given together.")
+    X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
+    y = np.asarray(y)
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if isinstance(alphas, Integral):
+        alphas = _alpha_grid(estimator, X, y, sample_weight, n_alphas=alphas, eps=eps)
+    else:
+        alphas = column_or_1d(alphas, dtype=np.float64)
+        if np.any(alphas < 0):
+            raise ValueError("alphas must be non-negative.")
+    scorer = None if X_val is None else check_scoring(estimator, scoring=scoring)
+    est, out = _fit_path(
+        estimator, X, y, sample_weight, alphas, X_val=X_val, y_val=y_val, scorer=scorer
+    )
+    return Bunch(
+        alphas=alphas,
+        coefs=out["coefs"],
+        n_selected=out["n_selected"],
+        objectives=out["objectives"],
+        n_iter=out["n_iter"],
+        scores=out["scores"] if scorer is not None else None,
+        estimator=est,
+    )

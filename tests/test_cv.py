@@ -1,0 +1,154 @@
+"""CV estimators: sklearn's choices in the linear case, behaviour for networks."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_iris,
+    make_friedman1,
+    make_regression,
+)
+from sklearn.linear_model import ElasticNetCV, LassoCV, RidgeCV
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skreg import (
+    LassoNet,
+    LassoNetClassifierCV,
+    LassoNetCV,
+    RidgeNet,
+    RidgeNetClassifierCV,
+    RidgeNetCV,
+)
+
+CV = KFold(5, shuffle=True, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def sparse_problem():
+    X, y = make_regression(
+        200, 20, n_informative=4, noise=5.0, random_state=0, shuffle=False
+    )
+    return X, y
+
+
+def test_lassonetcv_equals_lassocv(sparse_problem):
+    X, y = sparse_problem
+    model = LassoNetCV(alphas=20, cv=CV).fit(X, y)
+    ref = LassoCV(alphas=20, cv=CV, tol=1e-10, max_iter=100000).fit(X, y)
+    np.testing.assert_allclose(model.alphas_, ref.alphas_, rtol=1e-12)
+    assert model.alpha_ == ref.alpha_
+    assert model.score_path_.shape == (20, 5)
+    np.testing.assert_allclose(-model.score_path_, ref.mse_path_, rtol=1e-4)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-4, atol=1e-4)
+    assert model.best_score_ == pytest.approx(-ref.mse_path_.mean(1).min(), rel=1e-4)
+    np.testing.assert_array_equal(model.support_, ref.coef_ != 0)
+    np.testing.assert_allclose(model.predict(X), ref.predict(X), rtol=1e-4, atol=1e-3)
+
+
+def test_lassonetcv_l1_ratio_list_equals_elasticnetcv(sparse_problem):
+    X, y = sparse_problem
+    ratios = [0.3, 0.9]
+    model = LassoNetCV(alphas=10, l1_ratio=ratios, cv=CV).fit(X, y)
+    ref = ElasticNetCV(alphas=10, l1_ratio=ratios, cv=CV, tol=1e-10).fit(X, y)
+    assert model.alphas_.shape == (2, 10) and model.score_path_.shape == (2, 10, 5)
+    np.testing.assert_allclose(model.alphas_, ref.alphas_, rtol=1e-12)
+    assert (model.alpha_, model.l1_ratio_) == (ref.alpha_, ref.l1_ratio_)
+    assert model.estimator_.l1_ratio == model.l1_ratio_
+
+
+def test_ridgenetcv_equals_ridgecv(sparse_problem):
+    X, y = sparse_problem
+    grid = np.geomspace(1e-2, 1e3, 12)
+    model = RidgeNetCV(alphas=grid, cv=CV, scoring="neg_mean_squared_error").fit(X, y)
+    ref = RidgeCV(alphas=grid, cv=CV, scoring="neg_mean_squared_error").fit(X, y)
+    assert model.alpha_ == ref.alpha_
+    assert model.best_score_ == pytest.approx(ref.best_score_, rel=1e-6)
+    np.testing.assert_allclose(model.alphas_, np.sort(grid)[::-1])
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-5)
+
+
+def test_classifier_cvs_select_and_predict():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = LassoNetClassifierCV(alphas=8, cv=3).fit(X, y)
+    assert 0 < clf.support_.sum() < X.shape[1]
+    assert clf.alpha_ in clf.alphas_ and clf.score_path_.shape == (8, 3)
+    assert clf.score(X, y) > 0.95
+    np.testing.assert_allclose(clf.predict_proba(X), clf.estimator_.predict_proba(X))
+    X, y = load_iris(return_X_y=True)
+    clf = RidgeNetClassifierCV(alphas=[0.01, 1.0, 100.0], cv=3).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    # Strong shrinkage underfits iris; the log-loss rules it out.
+    assert clf.alpha_ < 100.0
+    assert clf.predict_log_proba(X).shape == (150, 3)
+
+
+def test_network_cv_refits_along_the_path():
+    X, y = make_friedman1(150, n_features=8, random_state=0)
+    params = dict(hidden_layer_sizes=(16,), max_iter=40, random_state=0)
+    model = LassoNetCV(alphas=4, cv=3, **params).fit(X, y)
+    i = list(model.alphas_).index(model.alpha_)
+    # The refit is the warm-started path on all the data, stopped at alpha_.
+    ref = LassoNet(**params, warm_start=True)
+    for alpha in model.alphas_[: i + 1]:
+        ref.set_params(alpha=alpha).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), ref.predict(X))
+    assert model.estimator_.warm_start is False
+    assert model.estimator_.module_.first_hidden is not None
+
+
+def test_n_jobs_gives_same_scores(sparse_problem):
+    X, y = sparse_problem
+    one = RidgeNetCV(cv=3).fit(X, y)
+    two = RidgeNetCV(cv=3, n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(one.score_path_, two.score_path_, rtol=1e-10)
+    assert one.alpha_ == two.alpha_
+
+
+def test_sample_weight_equals_repetition(sparse_problem):
+    X, y = sparse_problem
+    sw = np.random.RandomState(0).randint(1, 3, len(y))
+    groups = np.arange(len(y)) % 3
+    folds = [
+        (np.flatnonzero(groups != g), np.flatnonzero(groups == g)) for g in range(3)
+    ]
+    rep = np.repeat(np.arange(len(y)), sw)
+    folds_rep = [
+        (np.flatnonzero(groups[rep] != g), np.flatnonzero(groups[rep] == g))
+        for g in range(3)
+    ]
+    weighted = LassoNetCV(alphas=6, cv=folds).fit(X, y, sample_weight=sw)
+    repeated = LassoNetCV(alphas=6, cv=folds_rep).fit(X[rep], y[rep])
+    np.testing.assert_allclose(weighted.alphas_, repeated.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(weighted.score_path_, repeated.score_path_, rtol=1e-6)
+    assert weighted.alpha_ == pytest.approx(repeated.alpha_, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"alphas": [-1.0, 1.0]}, ValueError, "non-negative"),
+        ({"l1_ratio": [0.5, 1.5]}, ValueError, r"l1_ratio must be"),
+        ({"scoring": "no-such-score"}, InvalidParameterError, "scoring"),
+        ({"alphas": 0}, InvalidParameterError, "alphas"),
+    ],
+)
+def test_errors(sparse_problem, params, error, match):
+    X, y = sparse_problem
+    with pytest.raises(error, match=match):
+        LassoNetCV(**params).fit(X, y)
+
+
+def test_params_mirror_the_plain_estimators():
+    for cv_cls, cls in [(RidgeNetCV, RidgeNet), (LassoNetCV, LassoNet)]:
+        cv_params = set(cv_cls().get_params())
+        assert set(cls().get_params()) - cv_params == {"alpha", "warm_start"}
+        assert cv_params - set(cls().get_params()) == {
+            "alphas",
+            "eps",
+            "cv",
+            "scoring",
+            "n_jobs",
+        }

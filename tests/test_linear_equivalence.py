@@ -1,0 +1,383 @@
+"""With no hidden layer, skreg's estimators are scikit-learn's linear models.
+
+Every case fits with default settings (``solver='auto'``, ``tol=1e-4``,
+``max_iter=200``) and compares against scikit-learn run to a tight tolerance:
+coefficients and intercepts to ``rtol=1e-4`` of the largest coefficient, and for
+the L1 cases exactly the same set of zero coefficients. The scalings are those of
+docs/objectives.md: ``Ridge(alpha)``, ``ElasticNet(alpha, l1_ratio)``,
+``LogisticRegression(C=1/alpha)`` for RidgeNetClassifier and
+``LogisticRegression(C=1/(n*alpha), l1_ratio)`` for LassoNetClassifier, where
+``n`` is the sum of the sample weights.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_iris,
+    load_linnerud,
+    make_regression,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import (
+    ElasticNet,
+    Lasso,
+    LogisticRegression,
+    MultiTaskElasticNet,
+    MultiTaskLasso,
+    Ridge,
+)
+from sklearn.preprocessing import StandardScaler
+
+from skreg import LassoNet, LassoNetClassifier, RidgeNet, RidgeNetClassifier
+
+RTOL = 1e-4
+ATOL_ZERO = 1e-8
+TIGHT = {"tol": 1e-10, "max_iter": 100_000}
+
+
+def _sparse_truth():
+    """Uncentred, unevenly scaled features; 5 of 20 coefficients non-zero."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((300, 20)) * rng.uniform(0.1, 10, 20) + rng.uniform(
+        -5, 5, 20
+    )
+    coef = np.zeros(20)
+    coef[[1, 4, 7, 12, 18]] = [3.0, -2.0, 1.5, 0.5, -1.0]
+    y = X @ coef + 4.0 + rng.standard_normal(300)
+    return X, y
+
+
+def _make_regression():
+    X, y = make_regression(
+        n_samples=200,
+        n_features=15,
+        n_informative=8,
+        bias=3.0,
+        noise=5.0,
+        random_state=0,
+    )
+    return X, y
+
+
+REGRESSION = {
+    "diabetes": lambda: load_diabetes(return_X_y=True),
+    "make_regression": _make_regression,
+    "sparse_truth": _sparse_truth,
+}
+
+
+def _linnerud():
+    """Three outputs, raw (uncentred) features."""
+    return load_linnerud(return_X_y=True)
+
+
+def _breast_cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _iris_binary():
+    """Versicolor against virginica: the two overlapping iris classes."""
+    X, y = load_iris(return_X_y=True)
+    keep = y > 0
+    return StandardScaler().fit_transform(X[keep]), y[keep]
+
+
+def _weights(n, seed=0):
+    return np.random.RandomState(seed).uniform(0.2, 3.0, n)
+
+
+def _alpha_max(X, Y, sample_weight, l1_ratio):
+    """Smallest alpha with an all-zero solution (scikit-learn's path grid)."""
+    w = np.ones(len(X)) if sample_weight is None else sample_weight
+    Y = Y.reshape(len(Y), -1)
+    Xc = X - np.average(X, axis=0, weights=w)
+    Yc = Y - np.average(Y, axis=0, weights=w)
+    grad = (Xc * w[:, None]).T @ Yc
+    return np.linalg.norm(grad, axis=1).max() / (w.sum() * l1_ratio)
+
+
+def _assert_same(ours, ref, *, sparse):
+    """Coefficients and intercepts equal to RTOL of their scale; for L1 fits,
+    also exactly the same zero set."""
+    coef, ref_coef = np.asarray(ours.coef_), np.asarray(ref.coef_)
+    assert coef.shape == ref_coef.shape
+    scale = max(np.abs(ref_coef).max(), ATOL_ZERO / RTOL)
+    np.testing.assert_allclose(coef, ref_coef, rtol=0, atol=RTOL * scale)
+    intercept_scale = max(np.abs(ref.intercept_).max(), scale, ATOL_ZERO / RTOL)
+    np.testing.assert_allclose(
+        np.ravel(ours.intercept_),
+        np.ravel(ref.intercept_),
+        rtol=0,
+        atol=RTOL * intercept_scale,
+    )
+    if sparse:
+        np.testing.assert_array_equal(coef == 0, ref_coef == 0)
+
+
+def _fit(model, X, y, sample_weight=None):
+    """Fit with defaults; a ConvergenceWarning would mean max_iter was too low."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        return model.fit(X, y, sample_weight=sample_weight)
+
+
+# -- regression -----------------------------------------------------------------
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("data", sorted(REGRESSION))
+def test_ridgenet_is_ridge(data, weighted):
+    X, y = REGRESSION[data]()
+    sw = _weights(len(X)) if weighted else None
+    for alpha in [1e-3, 1e-1, 10.0, 1e3]:
+        ours = _fit(RidgeNet(hidden_layer_sizes=(), alpha=alpha), X, y, sw)
+        ref = Ridge(alpha=alpha).fit(X, y, sample_weight=sw)
+        assert ours.solver_ == "lbfgs"
+        assert np.ndim(ours.coef_) == 1 and np.ndim(ours.intercept_) == 0
+        _assert_same(ours, ref, sparse=False)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("data", sorted(REGRESSION))
+def test_lassonet_is_elastic_net(data, weighted, l1_ratio):
+    X, y = REGRESSION[data]()
+    sw = _weights(len(X)) if weighted else None
+    alpha_max = _alpha_max(X, y, sw, l1_ratio)
+    n_zero = []
+    # Four decades below alpha_max, and one above it (all coefficients zero).
+    for alpha in alpha_max * np.array([1e-4, 1e-3, 1e-2, 1e-1, 0.5, 1.5]):
+        ours = _fit(
+            LassoNet(hidden_layer_sizes=(), alpha=alpha, l1_ratio=l1_ratio), X, y, sw
+        )
+        Ref = Lasso if l1_ratio == 1 else ElasticNet
+        kwargs = {} if l1_ratio == 1 else {"l1_ratio": l1_ratio}
+        ref = Ref(alpha=alpha, **kwargs, **TIGHT).fit(X, y, sample_weight=sw)
+        assert ours.solver_ == "lbfgs"
+        _assert_same(ours, ref, sparse=True)
+        np.testing.assert_array_equal(ours.support_, ours.coef_ != 0)
+        n_zero.append(int(np.sum(ours.coef_ == 0)))
+    assert n_zero[-1] == X.shape[1]  # above alpha_max
+    assert n_zero[0] < n_zero[-2]  # the support shrinks along the path
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridgenet_multi_output_is_ridge(weighted):
+    X, Y = _linnerud()
+    sw = _weights(len(X)) if weighted else None
+    for alpha in [1e-2, 1.0, 1e2, 1e4]:
+        ours = _fit(RidgeNet(hidden_layer_sizes=(), alpha=alpha), X, Y, sw)
+        ref = Ridge(alpha=alpha).fit(X, Y, sample_weight=sw)
+        assert ours.coef_.shape == (3, 3) and ours.intercept_.shape == (3,)
+        _assert_same(ours, ref, sparse=False)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lassonet_multi_output_is_multi_task_elastic_net(weighted, l1_ratio):
+    """The group norm over outputs removes a feature from every output at once:
+    MultiTaskElasticNet's penalty, not one ElasticNet per output."""
+    X, Y = _linnerud()
+    sw = np.random.RandomState(0).randint(1, 4, len(X)) if weighted else None
+    # MultiTask* take no sample_weight: integer weights are repeated rows.
+    X_ref, Y_ref = (X, Y) if sw is None else (np.repeat(X, sw, 0), np.repeat(Y, sw, 0))
+    alpha_max = _alpha_max(X, Y, None if sw is None else sw.astype(float), l1_ratio)
+    for alpha in alpha_max * np.array([1e-4, 1e-2, 0.1, 0.5, 1.5]):
+        ours = _fit(
+            LassoNet(hidden_layer_sizes=(), alpha=alpha, l1_ratio=l1_ratio), X, Y, sw
+        )
+        if l1_ratio == 1:
+            ref = MultiTaskLasso(alpha=alpha, **TIGHT).fit(X_ref, Y_ref)
+        else:
+            ref = MultiTaskElasticNet(alpha=alpha, l1_ratio=l1_ratio, **TIGHT)
+            ref.fit(X_ref, Y_ref)
+        assert ours.solver_ == "fista"
+        _assert_same(ours, ref, sparse=True)
+        # Whole columns (features) are zero or not, across all outputs.
+        assert np.all(
+            np.all(ours.coef_ == 0, axis=0) == np.any(ours.coef_ == 0, axis=0)
+        )
+
+
+# -- classification -------------------------------------------------------------
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridgenet_classifier_binary_is_logistic_regression(weighted):
+    X, y = _breast_cancer()
+    sw = _weights(len(X)) if weighted else None
+    # Below alpha=0.1 this nearly separable problem needs more than the default
+    # 200 L-BFGS iterations, as it does with LogisticRegression's own lbfgs.
+    for alpha in [0.1, 1.0, 10.0, 1e3]:
+        ours = _fit(RidgeNetClassifier(hidden_layer_sizes=(), alpha=alpha), X, y, sw)
+        ref = LogisticRegression(C=1 / alpha, **TIGHT).fit(X, y, sample_weight=sw)
+        _assert_same(ours, ref, sparse=False)
+        np.testing.assert_allclose(
+            ours.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-5
+        )
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridgenet_classifier_multinomial_is_logistic_regression(weighted):
+    X, y = _iris()
+    sw = _weights(len(X)) if weighted else None
+    for alpha in [1e-3, 1e-1, 10.0, 1e3]:
+        ours = _fit(RidgeNetClassifier(hidden_layer_sizes=(), alpha=alpha), X, y, sw)
+        ref = LogisticRegression(C=1 / alpha, **TIGHT).fit(X, y, sample_weight=sw)
+        assert ours.coef_.shape == ref.coef_.shape == (3, 4)
+        # Softmax intercepts are defined up to a common shift; both solvers
+        # start at zero and their intercept gradients sum to zero, so both sum
+        # to zero.
+        _assert_same(ours, ref, sparse=False)
+        np.testing.assert_allclose(
+            ours.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-5
+        )
+
+
+@pytest.mark.parametrize(
+    "data, alphas",
+    [
+        (_iris_binary, [1e-4, 1e-3, 1e-2, 1e-1]),
+        (_breast_cancer, [0.03, 0.3]),
+    ],
+    ids=["iris_binary", "breast_cancer"],
+)
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lassonet_classifier_binary_is_elastic_net_logistic_regression(
+    data, alphas, l1_ratio, weighted
+):
+    X, y = data()
+    sw = _weights(len(X)) if weighted else None
+    n = len(X) if sw is None else sw.sum()
+    for alpha in alphas:
+        ours = _fit(
+            LassoNetClassifier(hidden_layer_sizes=(), alpha=alpha, l1_ratio=l1_ratio),
+            X,
+            y,
+            sw,
+        )
+        ref = LogisticRegression(
+            C=1 / (n * alpha), l1_ratio=l1_ratio, solver="saga", **TIGHT
+        ).fit(X, y, sample_weight=sw)
+        _assert_same(ours, ref, sparse=True)
+        np.testing.assert_allclose(
+            ours.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-5
+        )
+
+
+# -- optimality at the solution -------------------------------------------------
+def _gradient(model, X, Y, sample_weight):
+    """Gradient of the weighted mean data loss in the weights and intercepts."""
+    w = np.ones(len(X)) if sample_weight is None else sample_weight
+    w = w / w.sum()
+    coef = np.atleast_2d(model.coef_)
+    out = X @ coef.T + model.intercept_
+    if isinstance(model, LassoNetClassifier):
+        if coef.shape[0] == 1:
+            residual = 1 / (1 + np.exp(-out)) - (Y == model.classes_[1])[:, None]
+        else:
+            proba = np.exp(out - out.max(1, keepdims=True))
+            proba /= proba.sum(1, keepdims=True)
+            residual = proba - (Y[:, None] == model.classes_)
+    else:
+        residual = out - Y.reshape(len(Y), -1)
+    return (residual * w[:, None]).T @ X, residual.T @ w
+
+
+@pytest.mark.parametrize(
+    "make, data",
+    [
+        (LassoNet, lambda: load_diabetes(return_X_y=True)),
+        (LassoNet, _sparse_truth),
+        (LassoNet, _linnerud),
+        (LassoNetClassifier, _breast_cancer),
+        (LassoNetClassifier, _iris),
+    ],
+    ids=["diabetes", "sparse_truth", "linnerud", "breast_cancer", "iris_multinomial"],
+)
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_kkt_conditions(make, data, l1_ratio):
+    """Subgradient optimality of the linear solution, feature by feature:
+    ``||g_j|| <= l1`` where ``theta_j == 0``, ``g_j = -l1 theta_j / ||theta_j||``
+    elsewhere, and a zero intercept gradient; ``g`` is the gradient of the smooth
+    part, ``l1 = alpha * l1_ratio``."""
+    X, Y = data()
+    sw = _weights(len(X), seed=1)
+    target = Y if make is LassoNet else (Y[:, None] == np.unique(Y)) * 1.0
+    alpha = 0.7 * _alpha_max(X, target, sw, l1_ratio)
+    model = _fit(make(hidden_layer_sizes=(), alpha=alpha, l1_ratio=l1_ratio), X, Y, sw)
+    assert model.n_iter_ >= 1 and len(model.loss_curve_) == model.n_iter_
+    l1, l2 = alpha * l1_ratio, alpha * (1 - l1_ratio)
+    grad_coef, grad_intercept = _gradient(model, X, Y, sw)
+    intercept_slack = 1e-6 * np.abs(target).max()
+    theta = np.atleast_2d(model.coef_)
+    grad = grad_coef + l2 * theta
+    norms, grad_norms = np.linalg.norm(theta, axis=0), np.linalg.norm(grad, axis=0)
+    zero = norms == 0
+    assert zero.any() and not zero.all()  # both conditions are exercised
+    slack = 1e-5 * l1
+    assert np.all(grad_norms[zero] <= l1 + slack)
+    np.testing.assert_allclose(
+        grad[:, ~zero], -l1 * theta[:, ~zero] / norms[~zero], rtol=0, atol=slack
+    )
+    np.testing.assert_allclose(grad_intercept, 0, atol=intercept_slack)
+
+
+def test_kkt_detects_a_wrong_solution():
+    """The KKT check above can fail: the same check on a perturbed solution."""
+    X, y = load_diabetes(return_X_y=True)
+    model = _fit(LassoNet(hidden_layer_sizes=(), alpha=0.1), X, y)
+    grad, _ = _gradient(model, X, y, None)
+    zero = model.coef_ == 0
+    assert np.all(np.abs(grad[0, zero]) <= 0.1 * (1 + 1e-5))
+    model.coef_ = model.coef_ * 1.001
+    grad, _ = _gradient(model, X, y, None)
+    assert not np.allclose(
+        grad[0, ~zero], -0.1 * np.sign(model.coef_[~zero]), atol=1e-6
+    )
+
+
+# -- iterations and convergence warnings ----------------------------------------
+@pytest.mark.parametrize(
+    "model, data, solver",
+    [
+        (RidgeNet(hidden_layer_sizes=(), alpha=1e-3), load_diabetes, "lbfgs"),
+        (LassoNet(hidden_layer_sizes=(), alpha=1e-3), load_diabetes, "lbfgs"),
+        (LassoNet(hidden_layer_sizes=(), alpha=1e-2), load_linnerud, "fista"),
+        (RidgeNetClassifier(hidden_layer_sizes=(), alpha=1e-2), load_iris, "lbfgs"),
+        (LassoNetClassifier(hidden_layer_sizes=(), alpha=0.1), load_iris, "fista"),
+    ],
+    ids=["ridge", "lasso", "multi_task_lasso", "logistic", "multinomial_l1"],
+)
+def test_max_iter_raises_convergence_warning(model, data, solver):
+    X, y = data(return_X_y=True)
+    converged = _fit(model, X, y)
+    assert converged.solver_ == solver
+    assert 2 < converged.n_iter_ <= converged.max_iter
+    assert len(converged.loss_curve_) == converged.n_iter_
+    coef = converged.coef_.copy()
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(2\) reached"):
+        model.set_params(max_iter=2).fit(X, y)
+    assert model.n_iter_ == 2
+    assert not np.allclose(model.coef_, coef, rtol=RTOL, atol=0)
+
+
+def test_tol_controls_precision():
+    """A looser tol stops earlier with a less precise solution."""
+    X, y = load_diabetes(return_X_y=True)
+    ref = Lasso(alpha=1e-3, **TIGHT).fit(X, y)
+    errors, iters = [], []
+    for tol in [1e-1, 1e-4]:
+        model = _fit(LassoNet(hidden_layer_sizes=(), alpha=1e-3, tol=tol), X, y)
+        errors.append(np.abs(model.coef_ - ref.coef_).max())
+        iters.append(model.n_iter_)
+    assert iters[0] < iters[1]
+    assert errors[1] < errors[0]
+    assert errors[1] <= RTOL * np.abs(ref.coef_).max()

@@ -1,0 +1,119 @@
+"""Regularisation paths: sklearn's grid and coefficients in the linear case."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.linear_model import Ridge, enet_path
+from sklearn.linear_model._coordinate_descent import _alpha_grid as sk_alpha_grid
+from sklearn.preprocessing import StandardScaler
+
+from skreg import LassoNet, LassoNetClassifier, RidgeNet, regularization_path
+from skreg._path import _alpha_grid
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_linear_path_equals_enet_path(diabetes, l1_ratio):
+    X, y = diabetes
+    est = LassoNet(hidden_layer_sizes=(), l1_ratio=l1_ratio)
+    path = regularization_path(est, X, y, alphas=15)
+    expected = sk_alpha_grid(X, y, l1_ratio=l1_ratio, n_alphas=15)
+    np.testing.assert_allclose(path.alphas, expected, rtol=1e-12)
+    _, coefs, _ = enet_path(
+        X - X.mean(0),
+        y - y.mean(),
+        l1_ratio=l1_ratio,
+        alphas=path.alphas,
+        tol=1e-12,
+        max_iter=100000,
+    )
+    assert path.coefs.shape == (X.shape[1], 15)
+    np.testing.assert_allclose(
+        path.coefs, coefs, rtol=1e-4, atol=1e-6 * np.abs(coefs).max()
+    )
+    # The first alpha is alpha_max: every coefficient is exactly zero there.
+    assert path.n_selected[0] == 0 and path.n_selected[-1] == X.shape[1]
+    assert np.all(np.diff(path.objectives) < 0)
+
+
+def test_alpha_grid_weights_equal_repetition(diabetes):
+    X, y = diabetes
+    sw = np.random.RandomState(0).randint(0, 4, len(y))
+    est = LassoNet(hidden_layer_sizes=())
+    weighted = _alpha_grid(est, X, y, sw, n_alphas=5)
+    repeated = _alpha_grid(est, X.repeat(sw, 0), y.repeat(sw), n_alphas=5)
+    np.testing.assert_allclose(weighted, repeated, rtol=1e-12)
+    np.testing.assert_allclose(
+        weighted, sk_alpha_grid(X, y, sample_weight=sw, n_alphas=5), rtol=1e-12
+    )
+    ridge = RidgeNet(hidden_layer_sizes=())
+    np.testing.assert_allclose(
+        _alpha_grid(ridge, X, y, sw, n_alphas=5),
+        _alpha_grid(ridge, X.repeat(sw, 0), y.repeat(sw), n_alphas=5),
+        rtol=1e-12,
+    )
+
+
+def test_ridge_path_equals_ridge(diabetes):
+    X, y = diabetes
+    path = regularization_path(RidgeNet(hidden_layer_sizes=()), X, y, alphas=6)
+    # Standardised features: the mean Gram eigenvalue is n_samples.
+    np.testing.assert_allclose(path.alphas[[0, -1]], [len(y) * 1e3, len(y) * 1e-3])
+    for k, alpha in enumerate(path.alphas):
+        np.testing.assert_allclose(
+            path.coefs[:, k], Ridge(alpha=alpha).fit(X, y).coef_, rtol=1e-5, atol=1e-6
+        )
+
+
+def test_classifier_alpha_max_is_first_empty_model():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    est = LassoNetClassifier(hidden_layer_sizes=())
+    alpha_max = _alpha_grid(est, X, y, n_alphas=1)[0]
+    assert est.set_params(alpha=alpha_max * 1.001).fit(X, y).support_.sum() == 0
+    assert est.set_params(alpha=alpha_max * 0.95).fit(X, y).support_.sum() >= 1
+
+
+def test_warm_path_needs_fewer_iterations_than_cold_fits(diabetes):
+    X, y = diabetes
+    est = LassoNet(hidden_layer_sizes=())
+    path = regularization_path(est, X, y, alphas=10)
+    cold = [est.set_params(alpha=a).fit(X, y).n_iter_ for a in path.alphas]
+    assert path.n_iter.sum() < sum(cold)
+
+
+def test_validation_scores_and_deep_network(diabetes):
+    X, y = diabetes
+    est = LassoNet(hidden_layer_sizes=(8,), max_iter=30, random_state=0)
+    path = regularization_path(
+        est, X[:300], y[:300], alphas=4, X_val=X[300:], y_val=y[300:]
+    )
+    assert path.scores.shape == (4,)
+    assert path.scores[-1] == pytest.approx(path.estimator.score(X[300:], y[300:]))
+    assert path.coefs.shape == (X.shape[1], 4)  # the skip connection
+    assert path.n_selected[0] <= path.n_selected[-1]
+    assert path.estimator.alpha == path.alphas[-1]
+    ridge = regularization_path(RidgeNet((8,), max_iter=20), X, y, alphas=[1.0, 0.1])
+    assert ridge.coefs is None and list(ridge.alphas) == [1.0, 0.1]
+
+
+def test_errors(diabetes):
+    X, y = diabetes
+    with pytest.raises(TypeError, match="'alpha' parameter"):
+        regularization_path(_NoAlpha(), X, y)
+    with pytest.raises(ValueError, match="X_val and y_val"):
+        regularization_path(LassoNet(hidden_layer_sizes=()), X, y, X_val=X)
+    with pytest.raises(ValueError, match="l1_ratio=0"):
+        regularization_path(LassoNet(hidden_layer_sizes=(), l1_ratio=0.0), X, y)
+    with pytest.raises(ValueError, match="non-negative"):
+        regularization_path(LassoNet(hidden_layer_sizes=()), X, y, alphas=[-1.0])
+
+
+class _NoAlpha:
+    def get_params(self, deep=True):
+        return {"C": 1.0}

@@ -1,0 +1,92 @@
+"""Display objects: the plotted data are the estimators' numbers."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes
+from sklearn.preprocessing import StandardScaler
+
+from skreg import (
+    LassoNet,
+    LassoNetCV,
+    LossCurveDisplay,
+    RegularizationPathDisplay,
+    RidgeNet,
+    RidgeNetCV,
+)
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_path_display_from_cv_estimator(diabetes):
+    X, y = diabetes
+    model = LassoNetCV(alphas=8, cv=3).fit(X, y)
+    display = RegularizationPathDisplay.from_estimator(model, X, y)
+    assert len(display.ax_) == 2 and display.figure_ is display.ax_[0].figure
+    np.testing.assert_allclose(display.alphas, model.alphas_)
+    assert len(display.lines_) == X.shape[1]
+    # The path ends at the smallest alpha, where every feature is in.
+    ends = [line.get_ydata()[-1] for line in display.lines_]
+    assert np.count_nonzero(ends) == X.shape[1]
+    np.testing.assert_allclose(
+        display.score_line_.get_ydata(), model.score_path_.mean(axis=1)
+    )
+    for ax in display.ax_:
+        assert ax.get_xscale() == "log"
+        marks = [line.get_xdata()[0] for line in ax.get_lines()[-1:]]
+        assert marks == [model.alpha_]
+    assert display.ax_[1].get_ylabel() == "neg_mean_squared_error"
+
+
+def test_path_display_plain_estimator_and_given_axes(diabetes):
+    X, y = diabetes
+    _, ax = plt.subplots()
+    display = RegularizationPathDisplay.from_estimator(
+        LassoNet(hidden_layer_sizes=()), X, y, alphas=5, ax=ax
+    )
+    assert list(display.ax_) == [ax] and display.score_line_ is None
+    # At alpha_max every coefficient is zero.
+    assert all(line.get_ydata()[0] == 0 for line in display.lines_)
+    with pytest.raises(ValueError, match="Expected 2 Axes"):
+        display.scores = np.ones((5, 3))
+        display.plot(ax=ax)
+
+
+def test_path_display_network_without_linear_part(diabetes):
+    X, y = diabetes
+    model = RidgeNetCV((4,), alphas=[1.0, 10.0], cv=2, max_iter=20).fit(X, y)
+    display = RegularizationPathDisplay.from_estimator(model, X, y)
+    assert len(display.ax_) == 1 and display.coefs is None
+    with pytest.raises(ValueError, match="Nothing to plot"):
+        RegularizationPathDisplay(np.ones(3)).plot()
+
+
+def test_loss_curve_display(diabetes):
+    X, y = diabetes
+    model = RidgeNet(hidden_layer_sizes=(), alpha=0.1).fit(X, y)
+    display = LossCurveDisplay.from_estimator(model)
+    np.testing.assert_allclose(display.line_.get_ydata(), model.loss_curve_)
+    assert display.validation_line_ is None
+    stopped = RidgeNet(
+        (8,), solver="adam", early_stopping=True, max_iter=15, random_state=0
+    ).fit(X, y)
+    display = LossCurveDisplay.from_estimator(stopped)
+    np.testing.assert_allclose(
+        display.validation_line_.get_ydata(), stopped.validation_scores_
+    )
+    cv = RidgeNetCV(cv=2).fit(X, y)
+    display = LossCurveDisplay.from_estimator(cv)
+    np.testing.assert_allclose(display.line_.get_ydata(), cv.estimator_.loss_curve_)

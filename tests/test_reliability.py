@@ -1,0 +1,239 @@
+"""Generated bad input: every estimator either fits and predicts finite values of
+the right shape and dtype, or raises a ValueError/TypeError that names the
+problem. Never a raw torch error, never NaN predictions, never a mutated input.
+
+The number of cases tried per estimator is ``MAX_EXAMPLES``; run with
+``--hypothesis-show-statistics`` to see how hypothesis spent them.
+"""
+
+import traceback
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.base import BaseEstimator, is_classifier
+
+import skreg
+
+ESTIMATORS = [
+    obj
+    for obj in map(lambda name: getattr(skreg, name), skreg.__all__)
+    if isinstance(obj, type) and issubclass(obj, BaseEstimator)
+]
+MAX_EXAMPLES = 60
+
+FAST = {
+    "hidden_layer_sizes": (3,),
+    "max_iter": 4,
+    "random_state": 0,
+    "device": "cpu",
+    "cv": 2,
+    "alphas": 2,
+}
+
+DTYPES = ["float16", "float32", "float64", "int8", "int64", "uint8", "bool", "object"]
+
+
+def _make(Est, **params):
+    est = Est()
+    own = {k: v for k, v in {**FAST, **params}.items() if k in est.get_params()}
+    return est.set_params(**own)
+
+
+@st.composite
+def problems(draw, classifier):
+    """A data set plus the reasons, if any, why fitting it must fail."""
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.RandomState(seed)
+    n = draw(st.integers(1, 25))
+    p = draw(st.integers(1, 5))
+    scale = 10.0 ** draw(st.sampled_from([-8, -3, 0, 3, 8]))
+    dtype = draw(st.sampled_from(DTYPES))
+    X = rng.standard_normal((n, p)) * scale
+    if draw(st.booleans()) and p > 1:  # constant and duplicated columns
+        X[:, 0] = scale
+        X[:, -1] = X[:, p // 2]
+    must_fail = []
+    if dtype == "bool":
+        X = X > 0
+    elif dtype.startswith(("int", "uint")):
+        info = np.iinfo(dtype)
+        X = np.clip(np.round(X), info.min, info.max).astype(dtype)
+    elif dtype == "object":
+        X = X.astype(object)
+        if draw(st.integers(0, 2)) == 0:
+            X[rng.randint(n), rng.randint(p)] = "x1"
+            must_fail.append("string")
+    else:
+        X = X.astype(dtype)
+        if dtype == "float16" and scale > 6e4:
+            must_fail.append("infinity")  # 1e8 overflows float16
+        bad = draw(st.sampled_from([None, None, None, np.nan, np.inf, -np.inf]))
+        if bad is not None:
+            X[rng.randint(n), rng.randint(p)] = bad
+            must_fail.append("NaN" if np.isnan(bad) else "infinity")
+
+    y_scale = 10.0 ** draw(st.sampled_from([-8, 0, 8]))
+    if classifier:
+        n_classes = draw(st.integers(1, 4))
+        labels = draw(
+            st.sampled_from(
+                [np.arange(n_classes), np.array(["a", "b b", "ç", "-1"])[:n_classes]]
+            )
+        )
+        y = labels[rng.randint(n_classes, size=n)]
+        if len(np.unique(y)) < 2:
+            must_fail.append("class")
+    else:
+        y = rng.standard_normal((n, 2) if draw(st.booleans()) else n) * y_scale
+        if draw(st.integers(0, 4)) == 0:
+            y.flat[rng.randint(y.size)] = np.nan
+            must_fail.append("NaN")
+
+    container = draw(st.sampled_from(["array", "array", "frame", "frame-mixed-names"]))
+    if container != "array":
+        names = draw(
+            st.lists(
+                st.text(min_size=0, max_size=6), min_size=p, max_size=p, unique=True
+            )
+        )
+        if container == "frame-mixed-names" and p > 1:
+            names[0] = 0
+            must_fail.append("feature names")
+        X = pd.DataFrame(X, columns=names)
+    return X, y, must_fail
+
+
+def _raised_in_torch(exc: BaseException) -> bool:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return any("/torch/" in f.filename for f in frames[-1:])
+
+
+def _copy(a):
+    return a.copy(deep=True) if isinstance(a, pd.DataFrame) else a.copy()
+
+
+def _unchanged(before, after) -> bool:
+    if isinstance(before, pd.DataFrame):
+        return before.equals(after)
+    if before.dtype == object:
+        return all(
+            (a is b) or (a == b) or (a != a and b != b)
+            for a, b in zip(before.ravel(), after.ravel(), strict=True)
+        )
+    return np.array_equal(before, after, equal_nan=before.dtype.kind == "f")
+
+
+def _expected_dtype(X) -> np.dtype:
+    dtypes = set(X.dtypes) if isinstance(X, pd.DataFrame) else {X.dtype}
+    return np.dtype(np.float32) if dtypes == {np.dtype(np.float32)} else np.float64
+
+
+def _solvers(Est):
+    """The solvers each family accepts at its default parameters."""
+    name = Est.__name__
+    return (
+        ["auto", "adam", "sgd"]
+        + (["fista"] if "Dropout" not in name else [])
+        + (["lbfgs"] if "Ridge" in name else [])
+    )
+
+
+def _check(Est, problem, solver, early_stopping):
+    X, y, must_fail = problem
+    X_before, y_before = _copy(X), y.copy()
+    est = _make(Est, solver=solver, early_stopping=early_stopping)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X, y)
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        assert not _raised_in_torch(exc), message
+        assert message
+        # Early stopping's validation split and cross-validation need enough
+        # samples (for classifiers, of every class): refusing too few is right.
+        too_few = ("train set", "test_size", "least populated", "n_splits")
+        if (early_stopping or "cv" in est.get_params()) and any(
+            w in message for w in too_few
+        ):
+            return
+        if "cv" in est.get_params() and is_classifier(est):
+            # A class with fewer members than folds leaves it out of a fold's
+            # training set; the fold's fit or scorer then fails with these
+            # messages (found here, reported in docs/reliability.md: a clearer
+            # message belongs in _cv.py).
+            rare = np.unique(y, return_counts=True)[1].min() < est.cv
+            fold = ("only one class", "different number of classes")
+            if rare and any(w in message for w in fold):
+                return
+        if must_fail:
+            assert any(word in message for word in must_fail), (must_fail, message)
+        else:
+            # Valid data may only be refused when its scale makes the objective
+            # overflow from the first iteration.
+            assert "training objective" in message, message
+            assert "Scale the data" in message, message
+        return
+    finally:
+        assert _unchanged(X_before, X), "fit mutated X"
+        assert _unchanged(y_before, y), "fit mutated y"
+    assert not must_fail, f"fit accepted data that should fail: {must_fail}"
+
+    pred = est.predict(X)
+    n = len(X)
+    if is_classifier(est):
+        assert pred.shape == (n,)
+        assert pred.dtype == est.classes_.dtype
+        assert set(pred) <= set(est.classes_)
+        proba = est.predict_proba(X)
+        assert proba.shape == (n, len(est.classes_))
+        assert np.all(np.isfinite(proba))
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    else:
+        assert pred.shape == np.shape(y)
+        assert pred.dtype == _expected_dtype(X)
+        assert np.all(np.isfinite(pred)), pred
+    assert _unchanged(X_before, X), "predict mutated X"
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS, ids=lambda E: E.__name__)
+def test_generated_input(Est):
+    classifier = is_classifier(Est())
+
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(
+        problem=problems(classifier),
+        solver=st.sampled_from(_solvers(Est)),
+        early_stopping=st.booleans(),
+    )
+    def run(problem, solver, early_stopping):
+        _check(Est, problem, solver, early_stopping)
+
+    run()
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS, ids=lambda E: E.__name__)
+@pytest.mark.parametrize(
+    "bad, word", [(np.nan, "NaN"), (np.inf, "infinity"), ("x", "string")]
+)
+def test_predict_refuses_bad_input(Est, bad, word):
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((30, 3))
+    y = rng.randint(2, size=30) if is_classifier(Est()) else X[:, 0]
+    est = _make(Est).fit(X, y)
+    X_bad = X.astype(object)
+    X_bad[3, 1] = bad
+    with pytest.raises(ValueError, match=word):
+        est.predict(X_bad)
+    with pytest.raises(ValueError, match="3 features"):
+        est.predict(X[:, :2])
