@@ -63,7 +63,7 @@ for name, model in models.items():
         )
     )
 
-print(f"friedman1, 200 training samples, 50 inputs (5 informative), network 50-256-1\n")
+print("friedman1, 200 training samples, 50 inputs (5 informative), network 50-256-1\n")
 print(f"| {'model':30s} | train MSE | test MSE | inputs used | fit s |")
 print(f"|{'-' * 32}|-----------|----------|-------------|-------|")
 for name, train, test, used, seconds, _ in rows:

@@ -77,8 +77,8 @@ curves = {alpha: learning_curves(alpha) for alpha in (0.0, 10.0)}
 # independent sines, so neither network comes near the noise level: this is a
 # network of limited capacity, and still it overfits. Without a penalty the
 # test error reaches its minimum and then climbs while the training error keeps
-# falling. With ``alpha=10`` the training error ends at the same level, but the
-# test error keeps falling to the end and finishes lower.
+# falling. With ``alpha=10`` the training error follows the same path, but the
+# test error levels off instead of climbing and ends lower.
 for alpha, (train_loss, test_loss) in curves.items():
     print(
         f"alpha={alpha:>4}: final train MSE {train_loss[-1]:.4f}, "

@@ -27,7 +27,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._modules import Net
 from ._persistence import _check_version, _skreg_version
 from ._progress import CallbackBridge, CallbackSupportMixin, progress_bar
-from ._training import Objective, sparse_tensor, train
+from ._training import _threads, Objective, sparse_tensor, train
 
 __all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
 
@@ -59,9 +59,11 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         Epochs for mini-batch solvers, iterations for full-batch ones.
 
     tol : float, default=1e-4
-        Full-batch solvers stop when the largest entry of the (proximal) gradient
-        of the objective falls below ``tol``; mini-batch solvers stop when the
-        loss (or validation score) has not improved by ``tol`` for more than
+        Full-batch solvers stop when the largest (projected) gradient entry of
+        the objective has shrunk by ``tol`` relative to its value at the start
+        (by ``tol * 1e-4`` for linear models, whose unique solution is reached
+        to about six digits, like scikit-learn's); mini-batch solvers stop when
+        the loss (or validation score) has not improved by ``tol`` for more than
         ``n_iter_no_change`` epochs.
 
     n_iter_no_change : int, default=10
@@ -96,7 +98,7 @@ FITTED_ATTRS_DOC = """\
 n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, for pandas input with string
         column names.
 
@@ -439,14 +441,23 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         self.coef_, self.intercept_ = coef, intercept
 
     # -- predict ---------------------------------------------------------------
-    def _output(self, X, *, dropout: bool = False) -> torch.Tensor:
-        """Network output for already-validated ``X``, computed in chunks."""
-        module = self.module_
+    def _output(self, X, *, module: torch.nn.Module | None = None) -> torch.Tensor:
+        """Network output for already-validated ``X``, computed in chunks.
+
+        ``module`` defaults to the fitted network in eval mode; its previous mode
+        is restored (early stopping validates between training epochs). Monte-Carlo
+        dropout passes its own train-mode copy, so concurrent ``predict`` calls on
+        the shared network never see dropout.
+        """
+        shared = module is None
+        module = self.module_ if shared else module
         p = next(module.parameters())
         convert = sparse_tensor if sp.issparse(X) else _to_tensor
-        module.train(dropout)
+        was_training = module.training
+        if shared:
+            module.eval()
         try:
-            with torch.no_grad():
+            with torch.no_grad(), _threads(module, min(X.shape[0], _PREDICT_CHUNK)):
                 return torch.cat(
                     [
                         module(convert(X[i : i + _PREDICT_CHUNK], p.dtype, p.device))
@@ -454,7 +465,8 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     ]
                 )
         finally:
-            module.eval()
+            if shared:
+                module.train(was_training)
 
     def _validated_output(self, X, **kwargs) -> torch.Tensor:
         check_is_fitted(self)

@@ -15,7 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import check_scoring, get_scorer_names, log_loss
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -27,16 +27,15 @@ from sklearn.utils.validation import (
 
 from ._base import COMMON_PARAMS_DOC
 from ._lasso import LassoNet, LassoNetClassifier
-from ._path import _alpha_grid, _fit_path
+from ._path import _alpha_grid, _fit_path, _path_order
 from ._ridge import RidgeNet, RidgeNetClassifier
 
 __all__ = ["RidgeNetCV", "RidgeNetClassifierCV", "LassoNetCV", "LassoNetClassifierCV"]
 
-# Parameters of the CV estimators that are not passed to the estimator they fit.
-_CV_PARAMS = {"alphas", "eps", "cv", "scoring", "n_jobs", "l1_ratio"}
 
-
-def _fold_path(estimator, X, y, sample_weight, train, test, alphas, scorer):
+def _fold_path(
+    estimator, X, y, sample_weight, train, test, alphas, scorer, path_max_iter
+):
     """Held-out scores along the path fitted on one training fold."""
     sw = None if sample_weight is None else sample_weight[train]
     sw_test = None if sample_weight is None else sample_weight[test]
@@ -51,8 +50,27 @@ def _fold_path(estimator, X, y, sample_weight, train, test, alphas, scorer):
         sample_weight_val=sw_test,
         scorer=scorer,
         record=False,
+        path_max_iter=path_max_iter,
     )
     return out["scores"]
+
+
+class _NegLogLoss:
+    """Negative log-loss scorer over every class of the whole training set.
+
+    A test fold may lack a class and a training fold may lack one (its model
+    then predicts probability zero for it); scoring against all labels keeps
+    every fold's loss defined, as ``LogisticRegressionCV`` does.
+    """
+
+    def __init__(self, labels):
+        self.labels = labels
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        proba = np.zeros((X.shape[0], len(self.labels)))
+        columns = np.searchsorted(self.labels, estimator.classes_)
+        proba[:, columns] = estimator.predict_proba(X)
+        return -log_loss(y, proba, labels=self.labels, sample_weight=sample_weight)
 
 
 class _NetCV:
@@ -65,6 +83,7 @@ class _NetCV:
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "n_jobs": [Integral, None],
+        "path_max_iter": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def _make_estimator(self, l1_ratio=None):
@@ -86,11 +105,14 @@ class _NetCV:
         return list(ratios)
 
     def _default_scoring(self) -> str:
-        return (
-            "neg_log_loss"
-            if isinstance(self, ClassifierMixin)
-            else ("neg_mean_squared_error")
-        )
+        if isinstance(self, ClassifierMixin):
+            return "neg_log_loss"
+        return "neg_mean_squared_error"
+
+    def _scorer(self, estimator):
+        if self.scoring is None and isinstance(self, ClassifierMixin):
+            return _NegLogLoss(self.classes_)
+        return check_scoring(estimator, scoring=self.scoring or self._default_scoring())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -146,15 +168,21 @@ class _NetCV:
                     "alphas must be a positive int or a non-empty array of "
                     f"non-negative floats, got {self.alphas!r}."
                 )
-            grids = np.tile(np.sort(alphas)[::-1], (len(ratios), 1))
+            grids = np.tile(_path_order(estimators[0], alphas), (len(ratios), 1))
         folds = list(check_cv(self.cv, y, classifier=classifier).split(X, y))
-        scorer = check_scoring(
-            estimators[0], scoring=self.scoring or self._default_scoring()
-        )
+        scorer = self._scorer(estimators[0])
         jobs = [(i, train, test) for i in range(len(ratios)) for train, test in folds]
         scores = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_path)(
-                estimators[i], X, y, sample_weight, train, test, grids[i], scorer
+                estimators[i],
+                X,
+                y,
+                sample_weight,
+                train,
+                test,
+                grids[i],
+                scorer,
+                self.path_max_iter,
             )
             for i, train, test in jobs
         )
@@ -176,6 +204,7 @@ class _NetCV:
             sample_weight,
             grids[i_ratio][: i_alpha + 1],
             record=False,
+            path_max_iter=self.path_max_iter,
         )
         self.estimator_ = estimator.set_params(warm_start=False)
         self.alpha_ = float(grids[i_ratio][i_alpha])
@@ -275,6 +304,7 @@ class _RidgeNetCVFamily(_NetCV):
         cv=None,
         scoring=None,
         n_jobs=None,
+        path_max_iter=None,
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.001,
@@ -294,6 +324,7 @@ class _RidgeNetCVFamily(_NetCV):
         self.cv = cv
         self.scoring = scoring
         self.n_jobs = n_jobs
+        self.path_max_iter = path_max_iter
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -329,6 +360,7 @@ class _LassoNetCVFamily(_NetCV):
         cv=None,
         scoring=None,
         n_jobs=None,
+        path_max_iter=None,
         M=10.0,
         solver="auto",
         batch_size="auto",
@@ -350,6 +382,7 @@ class _LassoNetCVFamily(_NetCV):
         self.cv = cv
         self.scoring = scoring
         self.n_jobs = n_jobs
+        self.path_max_iter = path_max_iter
         self.M = M
         self.solver = solver
         self.batch_size = batch_size
@@ -407,13 +440,21 @@ _CV_DOC = """{summary}
         Folds (and ``l1_ratio`` values) fitted in parallel with joblib;
         ``None`` means 1, ``-1`` all processors.
 
+    path_max_iter : int, default=None
+        Iteration limit of every fit after the first along a path (the first
+        starts from scratch with ``max_iter``). ``None``: ``max_iter`` for
+        linear models, which converge by ``tol``; ``max(1, max_iter // 10)``
+        for networks, whose warm-started fits only refine the previous one
+        (as lassonet's ``n_iters=(1000, 100)``).
+
     Attributes
     ----------
     alpha_ : float
         The chosen alpha.
 {l1_attr}
     alphas_ : ndarray of shape (n_alphas,){alphas_shape}
-        The grid, in decreasing order (the order of the path).
+        The grid, in the order of the path: decreasing, except for LassoNet
+        networks (increasing: dense to sparse).
 
     score_path_ : ndarray of shape {score_shape}
         Held-out score of every alpha on every fold; greater is better. With
@@ -439,14 +480,13 @@ _CV_DOC = """{summary}
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, for pandas input with string
         column names.
 {classes_attr}
     See Also
     --------
     {see_also}
-    skreg.regularization_path : The path of one estimator.
 """
 
 _RIDGE_GRID = (
@@ -459,8 +499,10 @@ _LASSO_GRID = (
     "The automatic grid is log-spaced from ``alpha_max``, the smallest alpha "
     "at which every feature of the linear model is zero (computed as "
     ":class:`~sklearn.linear_model.ElasticNetCV` does, per ``l1_ratio``), down "
-    "to ``alpha_max * eps``; networks use the same grid, fitted from sparse "
-    "to dense."
+    "to ``alpha_max * eps``. A network needs larger alphas to drop features "
+    "(its hidden layer adds to every feature's gradient): its grid runs from "
+    "``alpha_max * eps`` up to ``alpha_max / eps``, fitted dense to sparse as "
+    "the LassoNet paper recommends."
 )
 _LASSO_EXTRA = """l1_ratio : float or array-like of float, default=1.0
         Mix between the L1 (``1.0``) and L2 (``0.0``) parts; a list is
@@ -496,7 +538,7 @@ def _cv_doc(*, summary, base, sk, linear, ridge, classifier, see_also, example):
         if lasso
         else "(n_alphas, n_folds)",
         coef_note="; LassoNet's skip connection for networks" if lasso else "",
-        support_attr="\n    support_ : ndarray of shape (n_features_in_,) of bool\n"
+        support_attr="\n    support_ : ndarray of shape (`n_features_in_`,) of bool\n"
         "        Inputs in use.\n"
         if lasso
         else "",
@@ -504,7 +546,10 @@ def _cv_doc(*, summary, base, sk, linear, ridge, classifier, see_also, example):
         "        Class labels.\n"
         if classifier
         else "",
-        see_also=see_also + "\n\n    Examples\n    --------\n" + example,
+        see_also=see_also
+        + "\n    skreg.regularization_path : The path of one estimator."
+        + "\n\n    Examples\n    --------\n"
+        + example,
     )
 
 
@@ -525,7 +570,7 @@ class RidgeNetCV(_RidgeNetCVFamily, RegressorMixin, BaseEstimator):
         "    >>> from skreg import RidgeNetCV\n"
         "    >>> X, y = load_diabetes(return_X_y=True)\n"
         "    >>> model = RidgeNetCV(alphas=[0.01, 0.1, 1.0]).fit(X, y)\n"
-        "    >>> model.alpha_\n    0.1",
+        "    >>> model.alpha_\n    0.01",
     )
     _estimator_class = RidgeNet
 

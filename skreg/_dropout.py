@@ -1,9 +1,12 @@
 """DropoutMLP and DropoutMLPClassifier: networks regularised by dropout."""
 
+import copy
+import threading
 from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
     COMMON_PARAMS_DOC,
@@ -15,6 +18,9 @@ from ._base import (
 )
 from ._modules import Net
 from .penalties import L2
+
+
+_MC_LOCK = threading.Lock()
 
 
 class _DropoutFamily:
@@ -71,17 +77,26 @@ class _DropoutFamily:
         return [(L2(self.alpha / n), module.weights())] if self.alpha > 0 else []
 
     def _mc_outputs(self, X) -> torch.Tensor:
-        """``n_mc_samples`` forward passes with dropout on, seeded by random_state."""
-        outputs = []
+        """``n_mc_samples`` forward passes with dropout on, seeded by random_state.
+
+        Dropout draws from torch's global generator, so the seeded section is
+        forked from it (the caller's stream is untouched) and serialised by a lock
+        (threads get the same, reproducible samples); the passes run on a private
+        train-mode copy of the network.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
+        )
         seed = np.random.RandomState(
             self.random_state if isinstance(self.random_state, Integral) else None
         ).randint(np.iinfo(np.int32).max)
-        p = next(self.module_.parameters())
+        module = copy.deepcopy(self.module_).train()
+        p = next(module.parameters())
         devices = [p.device] if p.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
+        with _MC_LOCK, torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            for _ in range(self.n_mc_samples):
-                outputs.append(self._validated_output(X, dropout=True))
+            outputs = [self._output(X, module=module) for _ in range(self.n_mc_samples)]
         return torch.stack(outputs)
 
 

@@ -124,7 +124,7 @@ _LASSO_DOC = """{summary}
     intercept_ : float or ndarray
         The output bias.
 
-    support_ : ndarray of shape (n_features_in_,) of bool
+    support_ : ndarray of shape (`n_features_in_`,) of bool
         Inputs in use (``theta_j != 0``).
 
     See Also

@@ -29,6 +29,31 @@ def _is_lasso_family(estimator) -> bool:
     return "l1_ratio" in estimator.get_params()
 
 
+def _is_network(estimator) -> bool:
+    sizes = estimator.get_params()["hidden_layer_sizes"]
+    return len(sizes) > 0 if hasattr(sizes, "__len__") else True
+
+
+def _path_order(estimator, alphas: np.ndarray) -> np.ndarray:
+    """Sort a grid in the order the path fits it.
+
+    Decreasing alpha (sparse to dense, smooth to rough) except for LassoNet
+    networks, which go dense to sparse as the LassoNet paper recommends.
+    """
+    alphas = np.sort(alphas)
+    if _is_lasso_family(estimator) and _is_network(estimator):
+        return alphas
+    return alphas[::-1]
+
+
+def _path_max_iter(estimator, path_max_iter):
+    """Return the iteration limit of every fit after the first along a path."""
+    if path_max_iter is not None:
+        return path_max_iter
+    max_iter = estimator.get_params()["max_iter"]
+    return max(1, max_iter // 10) if _is_network(estimator) else max_iter
+
+
 def _target_residual(estimator, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Return ``Y - weighted mean(Y)``, the per-sample residual of the best constant.
 
@@ -48,14 +73,17 @@ def _target_residual(estimator, y: np.ndarray, w: np.ndarray) -> np.ndarray:
 def _alpha_grid(
     estimator, X, y, sample_weight=None, *, l1_ratio=None, n_alphas=30, eps=1e-3
 ) -> np.ndarray:
-    """Automatic grid of ``n_alphas`` decreasing, log-spaced alphas.
+    """Automatic grid of ``n_alphas`` log-spaced alphas, in path order.
 
     LassoNet family: from ``alpha_max``, the smallest alpha at which every
     feature of the linear model is zero, down to ``alpha_max * eps``, exactly as
     scikit-learn's ``_alpha_grid``: ``alpha_max = max_j ||X_j^T R||_2 / (n * rho)``
     with ``R`` the centred targets (the residual of the best constant model; for
     classifiers the one-hot labels minus the class proportions) and ``n`` the sum
-    of sample weights. RidgeNet family: from ``s / eps`` down to ``s * eps`` where
+    of sample weights. A LassoNet network needs larger alphas to drop features
+    (its hidden layer adds to each feature's gradient), so its grid runs up from
+    ``alpha_max * eps`` to ``alpha_max / eps``. RidgeNet family: from ``s / eps``
+    down to ``s * eps`` where
     ``s = trace(X_c^T X_c) / n_features`` is the mean eigenvalue of the centred
     Gram matrix, the alpha at which a direction of average variance is shrunk by
     half.
@@ -83,6 +111,8 @@ def _alpha_grid(
     alpha_max = np.sqrt((Xr**2).sum(axis=1)).max() / (w.sum() * rho)
     if alpha_max <= np.finfo(np.float64).resolution:
         return np.full(n_alphas, np.finfo(np.float64).resolution)
+    if _is_network(estimator):
+        return np.geomspace(alpha_max * eps, alpha_max / eps, num=n_alphas)
     return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
@@ -106,19 +136,26 @@ def _fit_path(
     sample_weight_val=None,
     scorer=None,
     record=True,
+    path_max_iter=None,
 ):
     """Fit a clone of ``estimator`` at every alpha in order, warm-started.
 
-    Returns the estimator fitted at the last alpha and a dict of per-alpha
+    The first fit runs up to ``max_iter`` iterations, the next ones up to
+    ``path_max_iter`` (see :func:`_path_max_iter`). Returns the estimator fitted
+    at the last alpha (with the original ``max_iter``) and a dict of per-alpha
     arrays (``scores`` given ``scorer``; ``coefs``, ``n_selected``,
     ``objectives`` and ``n_iter`` when ``record``). Convergence warnings are
     counted and raised once, not once per alpha.
     """
     est = clone(estimator).set_params(warm_start=True)
+    max_iter = est.max_iter
+    later_max_iter = _path_max_iter(estimator, path_max_iter)
     scores, coefs, n_selected, objectives, n_iter = [], [], [], [], []
     not_converged = 0
-    for alpha in alphas:
-        est.set_params(alpha=float(alpha))
+    for k, alpha in enumerate(alphas):
+        est.set_params(
+            alpha=float(alpha), max_iter=max_iter if k == 0 else later_max_iter
+        )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             est.fit(X, y, sample_weight=sample_weight)
@@ -145,11 +182,12 @@ def _fit_path(
     if not_converged:
         warnings.warn(
             f"{not_converged} of {len(alphas)} fits along the regularization path "
-            f"reached max_iter={est.max_iter} before converging. Consider "
-            "increasing max_iter or tol.",
+            "reached their iteration limit before converging. Consider "
+            "increasing max_iter (path_max_iter) or tol.",
             ConvergenceWarning,
             stacklevel=3,
         )
+    est.set_params(max_iter=max_iter)
     out = {"scores": np.asarray(scores, dtype=np.float64)}
     if record:
         has_coef = coefs and coefs[0] is not None
@@ -172,6 +210,7 @@ def _fit_path(
         "X_val": ["array-like", "sparse matrix", None],
         "y_val": ["array-like", None],
         "scoring": [str, callable, None],
+        "path_max_iter": [Interval(Integral, 1, None, closed="left"), None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -186,6 +225,7 @@ def regularization_path(
     X_val=None,
     y_val=None,
     scoring=None,
+    path_max_iter=None,
 ):
     """Fit an skreg estimator along a grid of alphas, each fit warm-started.
 
@@ -210,10 +250,12 @@ def regularization_path(
     alphas : int or array-like, default=30
         The alphas, fitted in the given order, or how many to put on the
         automatic grid: decreasing from ``alpha_max`` (every coefficient of the
-        linear model zero) to ``alpha_max * eps`` for the LassoNet family, as
-        :func:`~sklearn.linear_model.lasso_path`; decreasing from
-        ``s / eps`` to ``s * eps`` for the RidgeNet family, where ``s`` is the
-        mean eigenvalue of the centred Gram matrix ``X_c^T X_c``.
+        linear model zero) to ``alpha_max * eps`` for a linear LassoNet, as
+        :func:`~sklearn.linear_model.lasso_path`; increasing from
+        ``alpha_max * eps`` to ``alpha_max / eps`` (dense to sparse) for a
+        LassoNet network; decreasing from ``s / eps`` to ``s * eps`` for the
+        RidgeNet family, where ``s`` is the mean eigenvalue of the centred Gram
+        matrix ``X_c^T X_c``.
 
     eps : float, default=1e-3
         Length of the automatic grid, ``alpha_min / alpha_max``.
@@ -227,6 +269,13 @@ def regularization_path(
     scoring : str or callable, default=None
         Score on the validation data (see :ref:`scoring_parameter`); ``None``
         uses the estimator's ``score`` (R² or accuracy).
+
+    path_max_iter : int, default=None
+        Iteration limit of every fit after the first, which starts from
+        scratch with ``max_iter``. ``None``: ``max_iter`` for linear models
+        (each fit converges by ``tol``), ``max(1, max_iter // 10)`` for
+        networks, whose warm-started fits only refine the previous one (as
+        lassonet's ``n_iters=(1000, 100)``).
 
     Returns
     -------
@@ -263,8 +312,10 @@ def regularization_path(
     >>> from skreg import LassoNet, regularization_path
     >>> X, y = load_diabetes(return_X_y=True)
     >>> path = regularization_path(LassoNet(hidden_layer_sizes=()), X, y, alphas=5)
+    >>> path.coefs.shape
+    (10, 5)
     >>> path.n_selected
-    array([ 0,  2,  4,  8, 10])
+    array([ 1,  4,  7,  9, 10])
     """
     if "alpha" not in estimator.get_params():
         raise TypeError(
@@ -285,7 +336,15 @@ def regularization_path(
             raise ValueError("alphas must be non-negative.")
     scorer = None if X_val is None else check_scoring(estimator, scoring=scoring)
     est, out = _fit_path(
-        estimator, X, y, sample_weight, alphas, X_val=X_val, y_val=y_val, scorer=scorer
+        estimator,
+        X,
+        y,
+        sample_weight,
+        alphas,
+        X_val=X_val,
+        y_val=y_val,
+        scorer=scorer,
+        path_max_iter=path_max_iter,
     )
     return Bunch(
         alphas=alphas,

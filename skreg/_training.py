@@ -10,6 +10,7 @@ best-weight restore, and divergence and interrupt handling.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ import torch
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.sparsefuncs import mean_variance_axis
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 from torch import Tensor, nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
@@ -37,6 +38,15 @@ if TYPE_CHECKING:
 # convex problems to about six significant digits, even ill-conditioned ones such
 # as ``load_diabetes`` at small alpha.
 FULL_BATCH_TOL_FACTOR = 1e-4
+
+
+def _full_batch_tol(objective: Objective, tol: float) -> float:
+    """Relative tolerance of the full-batch solvers. Convex (linear) problems have
+    one solution, which skreg promises to reach to about six digits (scikit-learn's
+    own); a network's optimum is not unique, so ``tol`` is used as given there,
+    as scikit-learn's MLP does with L-BFGS."""
+    linear = getattr(objective.module, "is_linear", False)
+    return tol * FULL_BATCH_TOL_FACTOR if linear else tol
 
 
 def sparse_tensor(X: csr_matrix | csr_array, dtype: torch.dtype, device) -> Tensor:
@@ -311,23 +321,32 @@ class _LBFGSB:
             value += l1_grad @ (z[self._slice(i)] + minus)
         return value, np.concatenate([grad, *tails])
 
-    def run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
-        x = parameters_to_vector(self.params).detach().cpu().double()
-        u = self.coords.from_params(x).numpy()
-        lower = np.full(u.shape, -np.inf)
-        tails = []
+    def _canonical(self, u: np.ndarray) -> np.ndarray:
+        """Split ``u`` into ``[u with u_plus, u_minus]``, at most one non-zero."""
+        u, tails = u.copy(), []
         for i, _ in self.split:
             theta = u[self._slice(i)].copy()
             u[self._slice(i)] = np.maximum(theta, 0)
-            lower[self._slice(i)] = 0
             tails.append(np.maximum(-theta, 0))
-        z0 = np.concatenate([u, *tails])
-        lower = np.concatenate([lower, np.zeros(len(z0) - len(u))])
-        value, grad = self._fun(z0)
+        return np.concatenate([u, *tails])
+
+    def _projected(self, z: np.ndarray, grad: np.ndarray) -> float:
+        """Largest entry of the projected gradient (bounds ``z >= 0`` on splits)."""
+        bounded = np.zeros(len(z), dtype=bool)
+        bounded[self.offsets[-1] :] = True
+        for i, _ in self.split:
+            bounded[self._slice(i)] = True
+        return float(
+            np.abs(np.where(bounded & (z <= 0), np.minimum(grad, 0), grad)).max()
+        )
+
+    def run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
+        x = parameters_to_vector(self.params).detach().cpu().double()
+        z = self._canonical(self.coords.from_params(x).numpy())
+        value, grad = self._fun(z)
         if not math.isfinite(value):
             return monitor(value)
-        projected = np.where((lower == 0) & (z0 <= 0), np.minimum(grad, 0), grad)
-        gtol = tol * FULL_BATCH_TOL_FACTOR * np.abs(projected).max()
+        gtol = _full_batch_tol(self.objective, tol) * self._projected(z, grad)
         if gtol == 0:
             return True
 
@@ -336,27 +355,57 @@ class _LBFGSB:
             if monitor(float(intermediate_result.fun)):
                 raise StopIteration
 
-        bounds = [(lo if lo == 0 else None, None) for lo in lower]
-        result = minimize(
-            self._fun,
-            z0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds if self.split else None,
-            callback=callback,
-            options={
-                "maxiter": max_iter,
-                "maxfun": max(15000, 2 * max_iter),
-                "gtol": gtol,
-                "ftol": 64 * np.finfo(float).eps,
-            },
+        bounds = [(None, None)] * self.offsets[-1] + [(0, None)] * (
+            len(z) - self.offsets[-1]
         )
-        if monitor.stopped:
-            return False
-        self._set(result.x)
-        # status 1: iteration or evaluation limit; 2: no further progress possible
-        # in floating point, which counts as converged (as scipy's ftol does).
-        return result.status != 1
+        for i, _ in self.split:
+            bounds[self._slice(i)] = [(0, None)] * self.params[i].numel()
+        used = 0
+        while True:
+            result = minimize(
+                self._fun,
+                z,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds if self.split else None,
+                callback=callback,
+                options={
+                    "maxiter": max_iter - used,
+                    "maxfun": max(15000, 2 * max_iter),
+                    "gtol": gtol,
+                    "ftol": 64 * np.finfo(float).eps,
+                },
+            )
+            if monitor.stopped:
+                return False
+            used += result.nit
+            self._set(result.x)
+            if result.status == 1:  # iteration or evaluation limit
+                return False
+            if not self.split or result.status != 0 or used >= max_iter:
+                # status 2: no further progress possible in floating point,
+                # which counts as converged (as scipy's ftol does).
+                return True
+            # At small l1 the split has a direction of zero curvature (both
+            # halves growing together) along which L-BFGS-B crawls until its ftol
+            # test stops it short of the gtol test. Removing the common part of
+            # the halves lowers the objective; restart from there while that
+            # leaves the projected gradient above gtol and still makes progress.
+            z_new = self._canonical(
+                result.x[: self.offsets[-1]] - self._minus(result.x)
+            )
+            value_new, grad_new = self._fun(z_new)
+            if self._projected(z_new, grad_new) <= gtol or not value_new < result.fun:
+                self._set(z_new if value_new <= result.fun else result.x)
+                return True
+            z = z_new
+
+    def _minus(self, z: np.ndarray) -> np.ndarray:
+        """Scatter the ``u_minus`` halves back to the positions of ``u``."""
+        out = np.zeros(self.offsets[-1])
+        for (i, _), minus in zip(self.split, self._tails(z), strict=True):
+            out[self._slice(i)] = minus
+        return out
 
 
 class _FISTA:
@@ -428,7 +477,7 @@ class _FISTA:
         for _ in range(max_iter):
             loss = self._step()
             if threshold is None:
-                threshold = tol * FULL_BATCH_TOL_FACTOR * self.gap
+                threshold = _full_batch_tol(self.objective, tol) * self.gap
             if monitor(loss):
                 return False
             if self.gap <= threshold or abs(previous - loss) <= eps * max(abs(loss), 1):
@@ -586,8 +635,13 @@ class _Monitor:
         validation: Callable[[], float] | None,
         verbose: int,
         hooks: tuple = (),
+        convex: bool = False,
     ):
         self.params, self.full_batch = params, full_batch
+        # A network's optimum is not unique: like scikit-learn's MLP, stop when
+        # the loss stalls, whatever the solver. Convex (linear) models are left
+        # to their solver's optimality test, which is far stricter.
+        self.patience = not full_batch or not convex
         self.tol, self.n_iter_no_change = tol, n_iter_no_change
         self.validation = validation if not full_batch else None
         self.verbose, self.hooks = verbose, hooks
@@ -625,9 +679,9 @@ class _Monitor:
         return stop
 
     def _stopping_rule(self, loss: float) -> bool:
-        """Validation score, patience and best weights of mini-batch solvers."""
+        """Validation score, patience and best weights."""
         h = self.history
-        if self.full_batch:
+        if not self.patience:
             return False
         if self.validation is not None:
             score = self.validation()
@@ -654,8 +708,7 @@ class _Monitor:
 
 
 def _full_objective(objective: Objective, chunk: int = 65536) -> float:
-    """The objective over all training data in the module's current mode, in
-    chunks to bound memory."""
+    """Return the objective on all training data, in chunks to bound memory."""
     n, device = objective.X.shape[0], objective.Y.device
     with torch.no_grad():
         if n <= chunk:
@@ -700,10 +753,17 @@ def _threads(module: nn.Module, batch_size: int) -> Iterator[None]:
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with threadpool_limits(1):
+        with _blas_controller().limit(limits=1):
             yield
     finally:
         torch.set_num_threads(previous)
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """threadpoolctl's view of the loaded BLAS/OpenMP libraries, built once: a
+    fresh ``threadpool_limits`` rescans them (about 1 ms per fit)."""
+    return ThreadpoolController()
 
 
 def train(
@@ -738,6 +798,7 @@ def train(
     monitor = _Monitor(
         params,
         full_batch=runner.full_batch,
+        convex=getattr(objective.module, "is_linear", False),
         tol=tol,
         n_iter_no_change=n_iter_no_change,
         validation=validation,
@@ -749,7 +810,7 @@ def train(
     try:
         batch = objective.X.shape[0] if runner.full_batch else batch_size
         with _threads(objective.module, batch):
-            history.converged = runner.run(max_iter, tol, monitor)
+            history.converged = runner.run(max_iter, tol, monitor) or monitor.converged
     except RuntimeError as exc:  # torch's OutOfMemoryError is one
         if not _is_out_of_memory(exc):
             raise

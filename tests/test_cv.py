@@ -89,11 +89,14 @@ def test_network_cv_refits_along_the_path():
     X, y = make_friedman1(150, n_features=8, random_state=0)
     params = dict(hidden_layer_sizes=(16,), max_iter=40, random_state=0)
     model = LassoNetCV(alphas=4, cv=3, **params).fit(X, y)
+    # A network's path runs dense to sparse, with max_iter // 10 epochs per
+    # alpha after the first.
+    assert np.all(np.diff(model.alphas_) > 0)
     i = list(model.alphas_).index(model.alpha_)
     # The refit is the warm-started path on all the data, stopped at alpha_.
     ref = LassoNet(**params, warm_start=True)
-    for alpha in model.alphas_[: i + 1]:
-        ref.set_params(alpha=alpha).fit(X, y)
+    for k, alpha in enumerate(model.alphas_[: i + 1]):
+        ref.set_params(alpha=alpha, max_iter=40 if k == 0 else 4).fit(X, y)
     np.testing.assert_allclose(model.predict(X), ref.predict(X))
     assert model.estimator_.warm_start is False
     assert model.estimator_.module_.first_hidden is not None
@@ -151,4 +154,16 @@ def test_params_mirror_the_plain_estimators():
             "cv",
             "scoring",
             "n_jobs",
+            "path_max_iter",
         }
+
+
+def test_classifier_folds_missing_a_class_are_scored():
+    X, y = load_iris(return_X_y=True)
+    X, y = X[:101], y[:101]  # a single sample of class 2
+    folds = [(np.arange(50, 101), np.arange(0, 50)), (np.arange(0, 100), [100])]
+    clf = RidgeNetClassifierCV(alphas=[0.1, 1.0], cv=folds).fit(X, y)
+    assert np.all(np.isfinite(clf.score_path_))
+    # Fold 0 never saw class 0, fold 1 never saw class 2: both score badly.
+    assert np.all(clf.score_path_ < -1)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])

@@ -182,6 +182,28 @@ def test_mc_dropout_classifier(iris):
     assert std.max() > 0
 
 
+def test_early_stopping_keeps_dropout_on_while_training(regression, monkeypatch):
+    # Validation runs between epochs in eval mode; training must resume in train
+    # mode, or dropout silently switches off after the first epoch.
+    X, y = regression
+    modes = []
+    original = torch.nn.Dropout.forward
+
+    def record(self, x):
+        modes.append(self.training)
+        return original(self, x)
+
+    monkeypatch.setattr(torch.nn.Dropout, "forward", record)
+    est = DropoutMLP(
+        hidden_layer_sizes=(8,), early_stopping=True, max_iter=5, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    batches_per_epoch = -(-int(len(X) * 0.9) // 200)
+    assert modes.count(True) == 5 * batches_per_epoch
+    assert not est.module_.training
+
+
 def test_convergence_warning_and_n_iter(regression):
     X, y = regression
     with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\)"):

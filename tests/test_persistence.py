@@ -59,11 +59,18 @@ def _assert_identical(a, b, X):
     assert type(a) is type(b)
     assert a.get_params(deep=False).keys() == b.get_params(deep=False).keys()
     for k, v in a.get_params(deep=False).items():
-        assert repr(v) == repr(b.get_params(deep=False)[k]), k
+        w = b.get_params(deep=False)[k]
+        if isinstance(v, np.random.RandomState):
+            for x, z in zip(v.get_state(), w.get_state(), strict=True):
+                np.testing.assert_array_equal(x, z)
+        else:
+            assert type(v) is type(w) and v == w, k
     state_a, state_b = vars(a), vars(b)
     assert state_a.keys() == state_b.keys()
     for k, v in state_a.items():
         w = state_b[k]
+        if k in a.get_params(deep=False):
+            continue
         if k == "module_":
             sa, sb = v.state_dict(), w.state_dict()
             assert sa.keys() == sb.keys()

@@ -1,0 +1,50 @@
+"""Assemble docs/benchmarks.md from the latest output of every benchmark script.
+
+Each script under benchmarks/ saves its markdown output to benchmarks/results/NAME.md
+(``python benchmarks/NAME.py | tee benchmarks/results/NAME.md``); this stitches them
+together, in a fixed order, under a description of the machine.
+"""
+
+import platform
+from pathlib import Path
+
+HERE = Path(__file__).parent
+ORDER = [
+    ("speed", "Training speed (issue: performance)"),
+    ("linear_equivalence", "Exact objectives: skreg vs scikit-learn's linear models"),
+    ("feature_selection", "LassoNet feature selection vs the lassonet package"),
+    ("paths", "Choosing lambda: CV estimators vs GridSearchCV, sklearn and lassonet"),
+    ("sparse_input", "Sparse input"),
+]
+
+INTRO = """# Benchmarks
+
+Every number below was printed by a script in `benchmarks/`, run on the machine
+described here; each script compares its contenders side by side in one process and
+reports ratios. Re-run one with `python benchmarks/NAME.py` (see `make benchmarks`).
+Tests never check wall-clock time: these tables are where speed goals live.
+
+Machine: {machine}, 2 cores, 24 GiB RAM, no GPU (torch {torch} CPU build, scikit-learn
+{sklearn}). No GPU was lent to the session that produced these tables, so the GPU-vs-CPU
+speed-up of the large-data case is not measured yet.
+"""
+
+
+def main():
+    import sklearn
+    import torch
+
+    parts = [
+        INTRO.format(
+            machine=platform.machine(), torch=torch.__version__, sklearn=sklearn.__version__
+        )
+    ]
+    for name, title in ORDER:
+        path = HERE / "results" / f"{name}.md"
+        if path.exists():
+            parts.append(f"## {title}\n\n`benchmarks/{name}.py`\n\n{path.read_text()}")
+    (HERE.parent / "docs" / "benchmarks.md").write_text("\n".join(parts))
+
+
+if __name__ == "__main__":
+    main()
