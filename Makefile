@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PIP) -e ".[test,docs]"
 	touch $@
 
-.PHONY: venv demo test docs lint clean
+.PHONY: venv demo test docs lint clean benchmarks
 venv: $(VENV)/.installed
 
 demo: venv
@@ -31,3 +31,11 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_examples docs/gen_modules
+
+# Re-run every benchmark (tens of minutes; needs the `benchmarks` extra: skorch,
+# lassonet) and rebuild docs/benchmarks.md from benchmarks/results/.
+benchmarks: venv
+	$(PIP) -e ".[benchmarks]"
+	for b in speed linear_equivalence feature_selection paths sparse_input; do \
+		$(PY) benchmarks/$$b.py | tee benchmarks/results/$$b.md || exit 1; done
+	$(PY) benchmarks/assemble.py

@@ -16,8 +16,9 @@ GridSearchCV over a network costs 150 cold fits per row. With ``--subset K``
 only and its time multiplied by K (marked ``≈`` in the table); its score is
 that of the best of those alphas.
 
-Usage: python benchmarks/paths.py [--quick] [--subset K]
-       (--quick: linear rows only; --subset 1: the full grid for networks too)
+Usage: python benchmarks/paths.py [--quick] [--subset K] [--select A,B]
+       (--quick: linear rows only; --subset 1: the full grid for networks too;
+       --select: only rows whose "data | model" contains one of the strings)
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def lassonet_cv(X, y, X_test, y_test, alphas, cv):
     model = LassoNetRegressorCV(
         cv=cv,
         hidden_dims=(100,),
-        lambda_seq=np.sort(2 * alphas),
+        lambda_seq=list(np.sort(2 * alphas)),
         n_iters=(DEEP_ITER, DEEP_ITER // 5),
         patience=(10, 5),
         verbose=0,
@@ -74,20 +75,23 @@ def lassonet_cv(X, y, X_test, y_test, alphas, cv):
     return r2_score(y_test, np.ravel(model.predict(X_test)))
 
 
-def main(quick: bool, subset: int) -> None:
-    rows = []
+def main(quick: bool, subset: int, select: list[str]) -> None:
+    print_header()
     cv = KFold(N_FOLDS, shuffle=True, random_state=0)
     for data_name, X, y in datasets():
         scaler = StandardScaler().fit(X[:2000])
         X_train, X_test = scaler.transform(X[:2000]), scaler.transform(X[2000:])
         mean, std = y[:2000].mean(), y[:2000].std()
         y_train, y_test = (y[:2000] - mean) / std, (y[2000:] - mean) / std
-        configs = [((), 200)] if quick else [((), 200), ((100,), DEEP_ITER)]
+        configs = [((), 200)] if quick else [((100,), DEEP_ITER), ((), 200)]
         for hidden, max_iter in configs:
             for cv_cls, cls, sk_cls in [
-                (RidgeNetCV, RidgeNet, RidgeCV),
                 (LassoNetCV, LassoNet, LassoCV),
+                (RidgeNetCV, RidgeNet, RidgeCV),
             ]:
+                name = f"{data_name} | {cls.__name__} {hidden or 'linear'}"
+                if select and not any(s in name for s in select):
+                    continue
                 params = dict(
                     hidden_layer_sizes=hidden, max_iter=max_iter, random_state=0
                 )
@@ -130,23 +134,10 @@ def main(quick: bool, subset: int) -> None:
                     row["r2_ln"], row["t_ln"] = timed(
                         lassonet_cv, X_train, y_train, X_test, y_test, alphas, cv
                     )
-                rows.append(row)
-                print_row(row, flush=True)
-    print()
-    print_table(rows)
+                print_row(row)
 
 
-def print_row(r, flush=False):
-    print(
-        f"# {r['data']} | {r['model']}: cv {r['t_cv']:.1f}s R2 {r['r2_cv']:.4f}; "
-        f"grid {r['t_gs']:.1f}s R2 {r['r2_gs']:.4f}; sklearn {r['t_sk']:.2f}s; "
-        f"lassonet {r['t_ln']:.1f}s R2 {r['r2_ln']:.4f}",
-        file=sys.stderr,
-        flush=flush,
-    )
-
-
-def print_table(rows):
+def print_header():
     print(
         f"{N_ALPHAS} alphas x {N_FOLDS} folds, held-out R² on 1000 samples; "
         f"networks: max_iter={DEEP_ITER}. Ratios are contender time / CV estimator "
@@ -159,25 +150,32 @@ def print_table(rows):
         "| data | model | CV estimator s | R² | GridSearchCV s | ratio | R² "
         "| same alpha | sklearn CV s | R² | lassonet CV s | ratio | R² |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        ln = (
-            f"{r['t_ln']:.1f} | {r['t_ln'] / r['t_cv']:.1f}x | {r['r2_ln']:.4f}"
-            if np.isfinite(r["t_ln"])
-            else "— | — | —"
-        )
-        print(
-            f"| {r['data']} | {r['model']} | {r['t_cv']:.2f} | {r['r2_cv']:.4f} | "
-            f"{'≈' if r['gs_approx'] else ''}{r['t_gs']:.2f} | "
-            f"{'≈' if r['gs_approx'] else ''}{r['t_gs'] / r['t_cv']:.1f}x | "
-            f"{r['r2_gs']:.4f} | "
-            f"{'yes' if r['alpha_same'] else 'no'} | {r['t_sk']:.2f} | "
-            f"{r['r2_sk']:.4f} | {ln} |"
-        )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
+
+
+def print_row(r):
+    ln = (
+        f"{r['t_ln']:.1f} | {r['t_ln'] / r['t_cv']:.1f}x | {r['r2_ln']:.4f}"
+        if np.isfinite(r["t_ln"])
+        else "— | — | —"
+    )
+    approx = "≈" if r["gs_approx"] else ""
+    print(
+        f"| {r['data']} | {r['model']} | {r['t_cv']:.2f} | {r['r2_cv']:.4f} | "
+        f"{approx}{r['t_gs']:.2f} | {approx}{r['t_gs'] / r['t_cv']:.1f}x | "
+        f"{r['r2_gs']:.4f} | {'yes' if r['alpha_same'] else 'no'} | "
+        f"{r['t_sk']:.2f} | {r['r2_sk']:.4f} | {ln} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
     subset = (
         int(sys.argv[sys.argv.index("--subset") + 1]) if "--subset" in sys.argv else 5
     )
-    main(quick="--quick" in sys.argv, subset=subset)
+    select = (
+        sys.argv[sys.argv.index("--select") + 1].split(",")
+        if "--select" in sys.argv
+        else []
+    )
+    main(quick="--quick" in sys.argv, subset=subset, select=select)

@@ -38,7 +38,7 @@ search = GridSearchCV(
 models = {
     "no regularisation": RidgeNet(alpha=0.0, **net),
     "L2 (RidgeNet, alpha=30)": RidgeNet(alpha=30.0, **net),
-    "L1 (LassoNet, alpha=0.05)": LassoNet(alpha=0.05, learning_rate_init=0.01, **net),
+    "L1 (LassoNet, alpha=30)": LassoNet(alpha=30.0, **net),
     "dropout (DropoutMLP, p=0.3)": DropoutMLP(
         dropout=0.3, learning_rate_init=0.01, max_iter=500, **net
     ),
