@@ -443,9 +443,10 @@ _CV_DOC = """{summary}
     path_max_iter : int, default=None
         Iteration limit of every fit after the first along a path (the first
         starts from scratch with ``max_iter``). ``None``: ``max_iter`` for
-        linear models, which converge by ``tol``; ``max(1, max_iter // 10)``
-        for networks, whose warm-started fits only refine the previous one
-        (as lassonet's ``n_iters=(1000, 100)``).
+        linear models, which converge by ``tol``; for networks, whose
+        warm-started fits only refine the previous one, ``max(1, max_iter //
+        10)`` epochs with a mini-batch solver (as lassonet's ``n_iters=(1000,
+        100)``) and ``max(1, max_iter // 3)`` iterations with full-batch L-BFGS.
 
     Attributes
     ----------
