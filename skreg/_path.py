@@ -288,7 +288,7 @@ def regularization_path(
         (each fit converges by ``tol``); for networks, whose warm-started fits
         only refine the previous one, ``max(1, max_iter // 10)`` epochs with a
         mini-batch solver (as lassonet's ``n_iters=(1000, 100)``) and
-        ``max(1, max_iter // 3)`` iterations with full-batch L-BFGS.
+        ``max(1, max_iter // 3)`` iterations with a full-batch solver (L-BFGS, FISTA).
 
     Returns
     -------

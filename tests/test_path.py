@@ -99,7 +99,8 @@ def test_validation_scores_and_deep_network(diabetes):
     # Networks go dense to sparse, up to 1000 times the linear alpha_max.
     assert np.all(np.diff(path.alphas) > 0)
     assert path.n_selected[0] == X.shape[1] and path.n_selected[-1] < X.shape[1]
-    assert path.n_iter[0] <= 30 and np.all(path.n_iter[1:] <= 3)
+    # Deep LassoNet on small data trains with FISTA: max_iter // 3 per later alpha.
+    assert path.n_iter[0] <= 30 and np.all(path.n_iter[1:] <= 10)
     assert path.estimator.alpha == path.alphas[-1] and path.estimator.max_iter == 30
     ridge = regularization_path(RidgeNet((8,), max_iter=20), X, y, alphas=[1.0, 0.1])
     assert ridge.coefs is None and list(ridge.alphas) == [1.0, 0.1]

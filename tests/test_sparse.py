@@ -33,7 +33,12 @@ CASES = [
     (RidgeNet(alpha=0.1, hidden_layer_sizes=()), "Y", "lbfgs"),
     (LassoNet(alpha=1e-3, hidden_layer_sizes=()), "Y", "fista"),
     (LassoNet(alpha=1e-3, hidden_layer_sizes=(), solver="lbfgs"), "y", "lbfgs"),
-    (LassoNet(alpha=1e-3, hidden_layer_sizes=(6,), max_iter=15), "Y", "adam"),
+    (LassoNet(alpha=1e-3, hidden_layer_sizes=(6,), max_iter=15), "Y", "fista"),
+    (
+        LassoNet(alpha=1e-3, hidden_layer_sizes=(6,), max_iter=15, solver="adam"),
+        "Y",
+        "adam",
+    ),
     (RidgeNetClassifier(alpha=0.1, hidden_layer_sizes=()), "labels", "lbfgs"),
     (LassoNetClassifier(alpha=0.01, hidden_layer_sizes=()), "labels", "fista"),
     (DropoutMLP(hidden_layer_sizes=(8,), max_iter=15), "Y", "adam"),
