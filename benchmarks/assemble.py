@@ -36,7 +36,9 @@ def main():
 
     parts = [
         INTRO.format(
-            machine=platform.machine(), torch=torch.__version__, sklearn=sklearn.__version__
+            machine=platform.machine(),
+            torch=torch.__version__,
+            sklearn=sklearn.__version__,
         )
     ]
     for name, title in ORDER:

@@ -58,7 +58,7 @@ def prepare(X, y, classify, n_train):
 def torch_mlp(n_in, hidden, n_out):
     sizes = (n_in, *hidden)
     layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     return torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-1], n_out))
 
@@ -95,9 +95,17 @@ def plain_loop(X, y, X_te, y_te, hidden, epochs, classify):
 
 def skreg_fit(X, y, X_te, y_te, hidden, epochs, classify):
     Est = RidgeNetClassifier if classify else RidgeNet
-    est = Est(hidden_layer_sizes=hidden, alpha=1e-4, solver="adam", batch_size=BATCH,
-              learning_rate_init=LR, max_iter=epochs, tol=0, n_iter_no_change=epochs,
-              random_state=0)
+    est = Est(
+        hidden_layer_sizes=hidden,
+        alpha=1e-4,
+        solver="adam",
+        batch_size=BATCH,
+        learning_rate_init=LR,
+        max_iter=epochs,
+        tol=0,
+        n_iter_no_change=epochs,
+        random_state=0,
+    )
     start = time.perf_counter()
     est.fit(X, y)
     return time.perf_counter() - start, est.score(X_te, y_te)
@@ -105,9 +113,17 @@ def skreg_fit(X, y, X_te, y_te, hidden, epochs, classify):
 
 def sklearn_fit(X, y, X_te, y_te, hidden, epochs, classify):
     Est = MLPClassifier if classify else MLPRegressor
-    est = Est(hidden_layer_sizes=hidden, alpha=1e-4, solver="adam", batch_size=BATCH,
-              learning_rate_init=LR, max_iter=epochs, tol=0, n_iter_no_change=epochs,
-              random_state=0)
+    est = Est(
+        hidden_layer_sizes=hidden,
+        alpha=1e-4,
+        solver="adam",
+        batch_size=BATCH,
+        learning_rate_init=LR,
+        max_iter=epochs,
+        tol=0,
+        n_iter_no_change=epochs,
+        random_state=0,
+    )
     start = time.perf_counter()
     est.fit(X, y)
     return time.perf_counter() - start, est.score(X_te, y_te)
@@ -118,9 +134,16 @@ def skorch_fit(X, y, X_te, y_te, hidden, epochs, classify):
 
     torch.manual_seed(0)
     n_out = len(np.unique(y)) if classify else 1
-    common = dict(module=torch_mlp(X.shape[1], hidden, n_out), max_epochs=epochs,
-                  lr=LR, optimizer=torch.optim.Adam, batch_size=BATCH,
-                  train_split=None, iterator_train__shuffle=True, verbose=0)
+    common = dict(
+        module=torch_mlp(X.shape[1], hidden, n_out),
+        max_epochs=epochs,
+        lr=LR,
+        optimizer=torch.optim.Adam,
+        batch_size=BATCH,
+        train_split=None,
+        iterator_train__shuffle=True,
+        verbose=0,
+    )
     if classify:
         net = NeuralNetClassifier(criterion=torch.nn.CrossEntropyLoss, **common)
         y_fit = y.astype(np.int64)
@@ -156,15 +179,19 @@ def matmul_gflops(n=2048, repeats=5):
 
 def train_flops(n_in, hidden, n_out, n):
     sizes = (n_in, *hidden, n_out)
-    return 6 * n * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return 6 * n * sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
 
 
 def per_epoch_table(epochs, repeats, architectures):
     peak = matmul_gflops()
-    print(f"\n### Per-epoch time (Adam, batch {BATCH}, {epochs} epochs, one thread; "
-          f"dense matmul peak here: {peak:.1f} GFLOP/s)\n")
-    print("| data | hidden | contender | ms/epoch | ratio to plain loop | test score "
-          "| GFLOP/s | % of matmul peak |")
+    print(
+        f"\n### Per-epoch time (Adam, batch {BATCH}, {epochs} epochs, one thread; "
+        f"dense matmul peak here: {peak:.1f} GFLOP/s)\n"
+    )
+    print(
+        "| data | hidden | contender | ms/epoch | ratio to plain loop | test score "
+        "| GFLOP/s | % of matmul peak |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, X, y, classify, n_train in datasets():
         X_tr, X_te, y_tr, y_te = prepare(X, y, classify, n_train)
@@ -173,40 +200,53 @@ def per_epoch_table(epochs, repeats, architectures):
             flops = train_flops(X_tr.shape[1], hidden, n_out, len(X_tr))
             results = {}
             for label, fit in CONTENDERS.items():
-                runs = [fit(X_tr, y_tr, X_te, y_te, hidden, epochs, classify)
-                        for _ in range(repeats)]
+                runs = [
+                    fit(X_tr, y_tr, X_te, y_te, hidden, epochs, classify)
+                    for _ in range(repeats)
+                ]
                 ms = np.median([r[0] for r in runs]) / epochs * 1e3
                 results[label] = (ms, runs[-1][1])
             ref = results["plain torch loop"][0]
             for label, (ms, test) in results.items():
                 gflops = flops / (ms / 1e3) / 1e9
-                print(f"| {name} | {hidden} | {label} | {ms:.1f} | {ms / ref:.2f} | "
-                      f"{test:.3f} | {gflops:.2f} | {100 * gflops / peak:.0f}% |")
+                print(
+                    f"| {name} | {hidden} | {label} | {ms:.1f} | {ms / ref:.2f} | "
+                    f"{test:.3f} | {gflops:.2f} | {100 * gflops / peak:.0f}% |"
+                )
 
 
 def time_to_accuracy():
     print("\n### Time to accuracy with default settings (one thread)\n")
-    print("| data | sklearn default: fit s | score | skreg default: fit s | score | "
-          "skreg solver | time ratio skreg/sklearn |")
+    print(
+        "| data | sklearn default: fit s | score | skreg default: fit s | score | "
+        "skreg solver | time ratio skreg/sklearn |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, X, y, classify, n_train in datasets():
         X_tr, X_te, y_tr, y_te = prepare(X, y, classify, n_train)
-        pairs = (MLPClassifier, RidgeNetClassifier) if classify else (MLPRegressor,
-                                                                      RidgeNet)
+        pairs = (
+            (MLPClassifier, RidgeNetClassifier)
+            if classify
+            else (MLPRegressor, RidgeNet)
+        )
         row = []
         for Est in pairs:
             start = time.perf_counter()
             est = Est(random_state=0).fit(X_tr, y_tr)
             row.append((time.perf_counter() - start, est.score(X_te, y_te), est))
         (t_sk, s_sk, _), (t, s, est) = row
-        print(f"| {name} | {t_sk:.2f} | {s_sk:.3f} | {t:.2f} | {s:.3f} | "
-              f"{est.solver_} | {t / t_sk:.2f} |")
+        print(
+            f"| {name} | {t_sk:.2f} | {s_sk:.3f} | {t:.2f} | {s:.3f} | "
+            f"{est.solver_} | {t / t_sk:.2f} |"
+        )
 
 
 def small_data_overhead(repeats=7):
     X, y = make_regression(100, 10, noise=1.0, random_state=0)
-    print("\n### Small data: fit + predict, n=100, d=10, default parameters "
-          "(median of 7, after one warm-up)\n")
+    print(
+        "\n### Small data: fit + predict, n=100, d=10, default parameters "
+        "(median of 7, after one warm-up)\n"
+    )
     print("| estimator | ms | ratio to sklearn MLP |")
     print("|---|---|---|")
     times = {}
@@ -263,32 +303,54 @@ print(seconds, flops / seconds / 1e9, mm, base, data_mb, model_mb, peak, torch.g
 
 
 def large_data(n, batch):
-    out = subprocess.run([sys.executable, "-c", LARGE, str(n), str(batch)],
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", LARGE, str(n), str(batch)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     seconds, gflops, mm, base, data_mb, model_mb, peak, threads = map(float, out)
-    print(f"\n### Large data: {n}x100 float32, hidden (512, 512), Adam batch {batch}, "
-          f"1 epoch, {int(threads)} threads\n")
-    print("| epoch s | GFLOP/s | matmul GFLOP/s | % of matmul | baseline RSS MB | "
-          "data MB | model+Adam MB | peak RSS MB | peak / (baseline+data+model) |")
+    print(
+        f"\n### Large data: {n}x100 float32, hidden (512, 512), Adam batch {batch}, "
+        f"1 epoch, {int(threads)} threads\n"
+    )
+    print(
+        "| epoch s | GFLOP/s | matmul GFLOP/s | % of matmul | baseline RSS MB | "
+        "data MB | model+Adam MB | peak RSS MB | peak / (baseline+data+model) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     bound = base + data_mb + model_mb
-    print(f"| {seconds:.1f} | {gflops:.1f} | {mm:.1f} | {100 * gflops / mm:.0f}% | "
-          f"{base:.0f} | {data_mb:.0f} | {model_mb:.1f} | {peak:.0f} | "
-          f"{peak / bound:.2f} |")
+    print(
+        f"| {seconds:.1f} | {gflops:.1f} | {mm:.1f} | {100 * gflops / mm:.0f}% | "
+        f"{base:.0f} | {data_mb:.0f} | {model_mb:.1f} | {peak:.0f} | "
+        f"{peak / bound:.2f} |"
+    )
 
 
 def parallel_search():
     X, y = make_regression(2000, 20, noise=5.0, random_state=0)
     X = StandardScaler().fit_transform(X)
     y = (y - y.mean()) / y.std()
-    grid = {"alpha": [0.1, 1.0, 10.0, 100.0]}
-    est = RidgeNet(hidden_layer_sizes=(64,), solver="adam", max_iter=30, random_state=0)
+    # Long enough (~20 s serial) that starting the workers (each imports torch,
+    # ~2.5 s) does not dominate, as in a real search.
+    grid = {"alpha": np.logspace(-2, 3, 12)}
+    est = RidgeNet(
+        hidden_layer_sizes=(64,),
+        solver="adam",
+        max_iter=120,
+        tol=0,
+        n_iter_no_change=120,
+        random_state=0,
+    )
     times = {}
     for n_jobs in (1, 2):
         start = time.perf_counter()
-        GridSearchCV(est, grid, cv=3, n_jobs=n_jobs).fit(X, y)
+        GridSearchCV(est, grid, cv=5, n_jobs=n_jobs).fit(X, y)
         times[n_jobs] = time.perf_counter() - start
-    print("\n### Parallel grid search (4 alphas x 3 folds, RidgeNet(64), 30 epochs)\n")
+    print(
+        "\n### Parallel grid search (12 alphas x 5 folds, RidgeNet(64), 120 epochs, "
+        "joblib's default loky backend)\n"
+    )
     print("| n_jobs=1 s | n_jobs=2 s | speed-up |")
     print("|---|---|---|")
     print(f"| {times[1]:.1f} | {times[2]:.1f} | {times[1] / times[2]:.2f}x |")
@@ -297,9 +359,16 @@ def parallel_search():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer epochs and repeats")
+    parser.add_argument("--only", choices=["large", "parallel"], help="one section")
     args = parser.parse_args()
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} "
-          f"cores; torch {torch.__version__}; Python {platform.python_version()}")
+    if args.only == "large":
+        return large_data(1_000_000, batch=1024)
+    if args.only == "parallel":
+        return parallel_search()
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} "
+        f"cores; torch {torch.__version__}; Python {platform.python_version()}"
+    )
     with threadpool_limits(1):
         torch.set_num_threads(1)
         if args.quick:
@@ -313,8 +382,10 @@ def main():
     torch.set_num_threads(os.cpu_count())
     large_data(100_000 if args.quick else 1_000_000, batch=1024)
     parallel_search()
-    print(f"\n(peak RSS of this process: "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+    print(
+        f"\n(peak RSS of this process: "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -32,9 +32,7 @@ y_mean, y_std = y_train.mean(), y_train.std()
 y_train, y_test = (y_train - y_mean) / y_std, (y_test - y_mean) / y_std
 
 net = dict(hidden_layer_sizes=(256,), random_state=0)
-search = GridSearchCV(
-    RidgeNet(**net), {"alpha": np.logspace(-1, 3, 9)}, cv=5, n_jobs=2
-)
+search = GridSearchCV(RidgeNet(**net), {"alpha": np.logspace(-1, 3, 9)}, cv=5, n_jobs=2)
 models = {
     "no regularisation": RidgeNet(alpha=0.0, **net),
     "L2 (RidgeNet, alpha=30)": RidgeNet(alpha=30.0, **net),

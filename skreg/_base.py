@@ -22,12 +22,16 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._modules import Net
 from ._persistence import _check_version, _skreg_version
 from ._progress import CallbackBridge, CallbackSupportMixin, progress_bar
-from ._training import _threads, Objective, sparse_tensor, train
+from ._training import Objective, _threads, sparse_tensor, train
 
 __all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
 
@@ -203,10 +207,16 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "solver": [StrOptions({"auto", "lbfgs", "fista", "adam", "sgd"})],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -372,10 +382,13 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 self._penalty_terms(module, n),
             )
             if solver == "full-batch":  # L-BFGS-B when the L1 part is elementwise
-                forms = [p.bound_form(ts) for p, ts in objective.terms if not p.smooth_only]
+                forms = [
+                    p.bound_form(ts) for p, ts in objective.terms if not p.smooth_only
+                ]
                 solver = "lbfgs" if all(f is not None for f in forms) else "fista"
             validation = None
             if X_val is not None:
+
                 def validation():
                     out = self._output(X_val)
                     # A diverging network scores worst rather than failing the
@@ -392,6 +405,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     "Got `batch_size` less than 1 or larger than sample size. "
                     "It is going to be clipped",
                     UserWarning,
+                    stacklevel=3,
                 )
                 batch = n_samples
             lines, hooks = self._progress(solver, callback_ctx, callback_data)
@@ -600,7 +614,9 @@ class ClassifierNet(ClassifierMixin, BaseNet):
 
     def _score_array(self, out, y_idx, sample_weight) -> float:
         return accuracy_score(
-            y_idx, self._log_proba(out).argmax(1).cpu().numpy(), sample_weight=sample_weight
+            y_idx,
+            self._log_proba(out).argmax(1).cpu().numpy(),
+            sample_weight=sample_weight,
         )
 
     def predict_log_proba(self, X):

@@ -19,7 +19,6 @@ from ._base import (
 from ._modules import Net
 from .penalties import L2
 
-
 _MC_LOCK = threading.Lock()
 
 

@@ -48,7 +48,7 @@ class Net(nn.Module):
         super().__init__()
         sizes = (n_in, *hidden_layer_sizes, n_out)
         layers: list[nn.Module] = []
-        for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+        for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
             layers += [nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
@@ -84,7 +84,8 @@ class Net(nn.Module):
     def reset_parameters(self, generator: torch.Generator) -> None:
         """Glorot-uniform weights and zero biases, as scikit-learn's MLP; a linear
         model (convex problem) starts at zero so its solution does not depend on
-        the seed."""
+        the seed.
+        """
         with torch.no_grad():
             for lin in self.linears:
                 lin.bias.zero_()

@@ -44,7 +44,8 @@ def _full_batch_tol(objective: Objective, tol: float) -> float:
     """Relative tolerance of the full-batch solvers. Convex (linear) problems have
     one solution, which skreg promises to reach to about six digits (scikit-learn's
     own); a network's optimum is not unique, so ``tol`` is used as given there,
-    as scikit-learn's MLP does with L-BFGS."""
+    as scikit-learn's MLP does with L-BFGS.
+    """
     linear = getattr(objective.module, "is_linear", False)
     return tol * FULL_BATCH_TOL_FACTOR if linear else tol
 
@@ -113,7 +114,8 @@ class Objective:
     def backward(self, idx: Tensor | None = None) -> Tensor:
         """Data loss on a batch; the gradient of data loss + smooth penalties is
         accumulated into ``.grad``. The penalties' gradients are added in closed
-        form: cheaper per step than sending them through autograd."""
+        form: cheaper per step than sending them through autograd.
+        """
         data = self.data(idx)
         data.backward()
         with torch.no_grad():
@@ -129,7 +131,8 @@ class Objective:
 
     def prox(self, step: float | Callable[[Tensor], Tensor | float]) -> None:
         """Proximal steps of every penalty; ``step`` may map a penalty's first
-        tensor to its (per-column) step size."""
+        tensor to its (per-column) step size.
+        """
         for p, ts in self.terms:
             p.prox(ts, step(ts[0]) if callable(step) else step)
 
@@ -534,7 +537,8 @@ class _Adam:
 
 class _SGD(_Adam):
     """SGD with Nesterov momentum 0.9, as ``torch.optim.SGD(momentum=0.9,
-    nesterov=True)`` and scikit-learn's MLP defaults."""
+    nesterov=True)`` and scikit-learn's MLP defaults.
+    """
 
     def __init__(self, params: list[Tensor], lr: float, momentum: float = 0.9):
         self.params, self.lr, self.momentum = params, lr, momentum
@@ -558,7 +562,8 @@ class _SGD(_Adam):
 
 class _MiniBatch:
     """Epochs of shuffled mini-batch Adam or SGD; every update is followed by
-    the penalties' proximal steps with the learning rate as step size."""
+    the penalties' proximal steps with the learning rate as step size.
+    """
 
     full_batch = False
 
@@ -651,7 +656,9 @@ class _Monitor:
         # A mini-batch epoch's loss is averaged over weights seen during the epoch,
         # so the weights after its last update are unchecked: keep the ones before.
         self.previous = None if full_batch else [p.detach().clone() for p in params]
-        self.best_weights = [p.detach().clone() for p in params] if self.validation else None
+        self.best_weights = (
+            [p.detach().clone() for p in params] if self.validation else None
+        )
         self.best_score, self.stalled = -math.inf, 0
         self.stopped = self.converged = False
         self.diverged: float | None = None
@@ -688,7 +695,9 @@ class _Monitor:
             h.validation_scores.append(score)
             if self.verbose:
                 print(f"Validation score: {score:.6f}")
-            self.stalled = 0 if score >= self.best_score + self.tol else self.stalled + 1
+            self.stalled = (
+                0 if score >= self.best_score + self.tol else self.stalled + 1
+            )
             if score > self.best_score:
                 self.best_score = score
                 _copy(self.best_weights, self.params)
@@ -731,7 +740,7 @@ def _is_out_of_memory(exc: BaseException) -> bool:
 
 def _copy(dst: list[Tensor], src: list[Tensor]) -> None:
     with torch.no_grad():
-        for d, s in zip(dst, src):
+        for d, s in zip(dst, src, strict=True):
             d.copy_(s)
 
 
@@ -744,7 +753,8 @@ _PARALLEL_FLOPS = 1e7
 @contextmanager
 def _threads(module: nn.Module, batch_size: int) -> Iterator[None]:
     """Train small problems on one thread, torch and BLAS alike; large ones keep
-    the caller's thread settings (which joblib workers already limit)."""
+    the caller's thread settings (which joblib workers already limit).
+    """
     weights = [p for name, p in module.named_parameters() if name.endswith("weight")]
     flops = 2 * batch_size * sum(w.numel() for w in weights)
     if flops >= _PARALLEL_FLOPS:
@@ -761,8 +771,9 @@ def _threads(module: nn.Module, batch_size: int) -> Iterator[None]:
 
 @functools.cache
 def _blas_controller() -> ThreadpoolController:
-    """threadpoolctl's view of the loaded BLAS/OpenMP libraries, built once: a
-    fresh ``threadpool_limits`` rescans them (about 1 ms per fit)."""
+    """Threadpoolctl's view of the loaded BLAS/OpenMP libraries, built once: a
+    fresh ``threadpool_limits`` rescans them (about 1 ms per fit).
+    """
     return ThreadpoolController()
 
 
@@ -793,7 +804,11 @@ def train(
     """
     params = [p for p in objective.module.parameters() if p.requires_grad]
     runner = SOLVERS[solver](
-        objective, params, solver=solver, learning_rate=learning_rate, batch_size=batch_size
+        objective,
+        params,
+        solver=solver,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
     )
     monitor = _Monitor(
         params,

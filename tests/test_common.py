@@ -1,6 +1,5 @@
 """scikit-learn's full estimator checks over every skreg estimator."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skreg import (

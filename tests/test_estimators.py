@@ -136,7 +136,9 @@ def test_string_labels_binary_and_multiclass(Est, iris):
     names = np.array(["setosa", "versicolor", "virginica"])[y]
     params = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
     clf = Est(**params).fit(X, names)
-    assert list(clf.classes_) == list(names[np.sort(np.unique(y, return_index=True)[1])])
+    assert list(clf.classes_) == list(
+        names[np.sort(np.unique(y, return_index=True)[1])]
+    )
     proba = clf.predict_proba(X)
     np.testing.assert_allclose(proba.sum(1), 1)
     np.testing.assert_allclose(np.log(proba), clf.predict_log_proba(X), atol=1e-12)
