@@ -93,40 +93,27 @@ def plain_loop(X, y, X_te, y_te, hidden, epochs, classify):
     return seconds, score(y_te, pred, classify)
 
 
-def skreg_fit(X, y, X_te, y_te, hidden, epochs, classify):
-    Est = RidgeNetClassifier if classify else RidgeNet
-    est = Est(
-        hidden_layer_sizes=hidden,
-        alpha=1e-4,
-        solver="adam",
-        batch_size=BATCH,
-        learning_rate_init=LR,
-        max_iter=epochs,
-        tol=0,
-        n_iter_no_change=epochs,
-        random_state=0,
-    )
-    start = time.perf_counter()
-    est.fit(X, y)
-    return time.perf_counter() - start, est.score(X_te, y_te)
+def estimator_fit(regressor, classifier):
+    """A contender fitting an sklearn-API estimator with the shared settings."""
 
+    def fit(X, y, X_te, y_te, hidden, epochs, classify):
+        Est = classifier if classify else regressor
+        est = Est(
+            hidden_layer_sizes=hidden,
+            alpha=1e-4,
+            solver="adam",
+            batch_size=BATCH,
+            learning_rate_init=LR,
+            max_iter=epochs,
+            tol=0,
+            n_iter_no_change=epochs,
+            random_state=0,
+        )
+        start = time.perf_counter()
+        est.fit(X, y)
+        return time.perf_counter() - start, est.score(X_te, y_te)
 
-def sklearn_fit(X, y, X_te, y_te, hidden, epochs, classify):
-    Est = MLPClassifier if classify else MLPRegressor
-    est = Est(
-        hidden_layer_sizes=hidden,
-        alpha=1e-4,
-        solver="adam",
-        batch_size=BATCH,
-        learning_rate_init=LR,
-        max_iter=epochs,
-        tol=0,
-        n_iter_no_change=epochs,
-        random_state=0,
-    )
-    start = time.perf_counter()
-    est.fit(X, y)
-    return time.perf_counter() - start, est.score(X_te, y_te)
+    return fit
 
 
 def skorch_fit(X, y, X_te, y_te, hidden, epochs, classify):
@@ -160,8 +147,8 @@ def skorch_fit(X, y, X_te, y_te, hidden, epochs, classify):
 
 CONTENDERS = {
     "plain torch loop": plain_loop,
-    "skreg": skreg_fit,
-    "sklearn MLP": sklearn_fit,
+    "skreg": estimator_fit(RidgeNet, RidgeNetClassifier),
+    "sklearn MLP": estimator_fit(MLPRegressor, MLPClassifier),
     "skorch": skorch_fit,
 }
 
