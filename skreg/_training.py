@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -91,11 +90,11 @@ class Objective:
     def smooth_only(self) -> bool:
         return all(p.smooth_only for p, _ in self.terms)
 
-    @cached_property
+    @functools.cached_property
     def _zero(self) -> Tensor:
         return next(self.module.parameters()).new_zeros(())
 
-    @cached_property
+    @functools.cached_property
     def _X_full(self) -> Tensor:
         if sp.issparse(self.X):
             return sparse_tensor(self.X, self._zero.dtype, self._zero.device)
