@@ -498,6 +498,7 @@ class _Adam:
 
     def __init__(self, params: list[Tensor], lr: float, betas=(0.9, 0.999), eps=1e-8):
         self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
+        self._index = {id(p): i for i, p in enumerate(params)}
         self.m = [torch.zeros_like(p) for p in params]
         self.v = [torch.zeros_like(p) for p in params]
         self.t = 0
@@ -529,8 +530,7 @@ class _Adam:
         nothing becomes zero. In Adam's metric, ``lr / (sqrt(v_hat) + eps)``, the
         fixed points are the L1 optimality conditions ``|grad_j| <= l1``.
         """
-        i = next(k for k, p in enumerate(self.params) if p is tensor)
-        v_hat = self.v[i] / (1 - self.betas[1] ** self.t)
+        v_hat = self.v[self._index[id(tensor)]] / (1 - self.betas[1] ** self.t)
         return (self.lr / (v_hat.sqrt() + self.eps)).mean(dim=0, keepdim=True)
 
 

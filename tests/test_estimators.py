@@ -9,7 +9,7 @@ import torch
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import Lasso, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -204,6 +204,27 @@ def test_early_stopping_keeps_dropout_on_while_training(regression, monkeypatch)
     batches_per_epoch = -(-int(len(X) * 0.9) // 200)
     assert modes.count(True) == 5 * batches_per_epoch
     assert not est.module_.training
+
+
+def test_adam_prox_reaches_lasso_zeros():
+    # Sparse truth: 3 informative inputs of 12. Adam moves every coordinate by
+    # about lr per step, so a prox thresholding by lr * alpha never zeroes the
+    # noise inputs; in Adam's metric its fixed points are Lasso's.
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((400, 12))
+    y = X[:, :3] @ np.array([1.5, -2.0, 1.0]) + 0.1 * rng.standard_normal(400)
+    alpha = 0.1
+    lasso = Lasso(alpha=alpha).fit(X, y)
+    est = LassoNet(
+        hidden_layer_sizes=(),
+        alpha=alpha,
+        solver="adam",
+        learning_rate_init=0.01,
+        max_iter=300,
+        random_state=0,
+    ).fit(X, y)
+    np.testing.assert_array_equal(est.coef_ != 0, lasso.coef_ != 0)
+    np.testing.assert_allclose(est.coef_, lasso.coef_, atol=0.1)
 
 
 def test_convergence_warning_and_n_iter(regression):
