@@ -184,6 +184,19 @@ def _merge_duplicates(X, Y, sample_weight):
     return X[rows], Y[rows], merged
 
 
+def _seed(seed: int, devices: list[torch.device]) -> None:
+    """Seed the CPU generator and those of ``devices``, inside ``fork_rng``.
+
+    ``torch.manual_seed`` would also queue seeds for every lazily initialised
+    backend (CUDA, XPU, MTIA), formatting a stack trace for each: about 0.1 ms,
+    a tenth of a small linear fit.
+    """
+    torch.default_generator.manual_seed(seed)
+    for device in devices:  # CUDA devices only: fork_rng knows no others
+        with torch.cuda.device(device):
+            torch.cuda.manual_seed(seed)
+
+
 def _resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -357,7 +370,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         n = float(n_samples if sample_weight is None else sample_weight.sum())
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+            _seed(seed, devices)
             reuse = (
                 self.warm_start
                 and hasattr(self, "module_")

@@ -15,6 +15,7 @@ from ._base import (
     ClassifierNet,
     Interval,
     RegressorNet,
+    _seed,
 )
 from ._modules import Net
 from .penalties import L2
@@ -94,7 +95,7 @@ class _DropoutFamily:
         p = next(module.parameters())
         devices = [p.device] if p.device.type == "cuda" else []
         with _MC_LOCK, torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+            _seed(seed, devices)
             outputs = [self._output(X, module=module) for _ in range(self.n_mc_samples)]
         return torch.stack(outputs)
 

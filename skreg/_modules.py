@@ -101,7 +101,12 @@ class Net(nn.Module):
                 self.skip.weight.uniform_(-bound, bound, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
-        out = self.mlp(x)
+        out = x
+        # ``forward`` rather than ``__call__``: no module here carries hooks, and
+        # skipping their dispatch saves a few microseconds per layer on every
+        # full-batch evaluation of a small network.
+        for layer in self.mlp:
+            out = layer.forward(out)
         if self.skip is not None:
-            out = out + self.skip(x)
+            out = out + self.skip.forward(x)
         return out

@@ -25,7 +25,7 @@ __all__ = [
 
 
 def _sum_squares(tensors: list[Tensor]) -> Tensor:
-    return sum((t * t).sum() for t in tensors)
+    return sum(torch.dot(t.reshape(-1), t.reshape(-1)) for t in tensors)
 
 
 class L2:
