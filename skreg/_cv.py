@@ -307,7 +307,7 @@ class _RidgeNetCVFamily(_NetCV):
         path_max_iter=None,
         solver="auto",
         batch_size="auto",
-        learning_rate_init=0.001,
+        learning_rate_init=0.01,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
@@ -364,7 +364,7 @@ class _LassoNetCVFamily(_NetCV):
         M=10.0,
         solver="auto",
         batch_size="auto",
-        learning_rate_init=0.001,
+        learning_rate_init=0.01,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
@@ -409,10 +409,14 @@ _ENGINE_DOC = re.sub(
 _CV_DOC = """{summary}
 
     Fits one warm-started regularisation path per fold (and per ``l1_ratio``):
-    each alpha starts from the weights at the previous, larger alpha, so a path
-    of ``n_alphas`` fits costs a fraction of ``n_alphas`` fits from scratch. The
-    alpha with the best mean held-out score is refitted along the same path on
-    all the data. {linear}
+    each alpha starts from the weights at the previous one, so a path of
+    ``n_alphas`` fits costs a fraction of ``n_alphas`` fits from scratch. Linear
+    models go from the largest alpha down, as
+    :class:`~sklearn.linear_model.LassoCV`; networks from the smallest up (dense
+    to sparse), since a network collapsed by a strong penalty stays near the
+    collapsed model at weaker ones.
+    The alpha with the best mean held-out score is refitted along the same path
+    on all the data, so the final model is the one the folds scored. {linear}
 
     Unlike :class:`{base}`, the default network is linear
     (``hidden_layer_sizes=()``), a drop-in replacement for :class:`{sk}`; pass
@@ -454,8 +458,8 @@ _CV_DOC = """{summary}
         The chosen alpha.
 {l1_attr}
     alphas_ : ndarray of shape (n_alphas,){alphas_shape}
-        The grid, in the order of the path: decreasing, except for LassoNet
-        networks (increasing: dense to sparse).
+        The grid, in the order of the path: decreasing for linear models,
+        increasing (dense to sparse) for networks.
 
     score_path_ : ndarray of shape {score_shape}
         Held-out score of every alpha on every fold; greater is better. With
@@ -491,10 +495,14 @@ _CV_DOC = """{summary}
 """
 
 _RIDGE_GRID = (
-    "The automatic grid is log-spaced from ``s / eps`` down to ``s * eps``, "
-    "where ``s`` is the mean eigenvalue of the centred Gram matrix (the alpha "
-    "at which a direction of average variance is shrunk by half). The default "
-    "is :class:`~sklearn.linear_model.RidgeCV`'s."
+    "The automatic grid of a linear model is log-spaced from ``s / eps`` down "
+    "to ``s * eps``, where ``s`` is the mean eigenvalue of the centred Gram "
+    "matrix (the alpha at which a direction of average variance is shrunk by "
+    "half). A network's runs up from ``alpha_max * eps`` to ``alpha_max``, the "
+    "largest singular value of ``X^T R`` (``R``: the centred targets, or the "
+    "one-hot labels minus the class proportions), above which a network with "
+    "one hidden layer collapses to a constant. The default is "
+    ":class:`~sklearn.linear_model.RidgeCV`'s."
 )
 _LASSO_GRID = (
     "The automatic grid is log-spaced from ``alpha_max``, the smallest alpha "

@@ -9,7 +9,7 @@ from sklearn.datasets import (
     make_regression,
 )
 from sklearn.linear_model import ElasticNetCV, LassoCV, RidgeCV
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -85,21 +85,47 @@ def test_classifier_cvs_select_and_predict():
     assert clf.predict_log_proba(X).shape == (150, 3)
 
 
-def test_network_cv_refits_along_the_path():
+@pytest.mark.parametrize(
+    "cv_cls, cls", [(LassoNetCV, LassoNet), (RidgeNetCV, RidgeNet)]
+)
+def test_network_cv_refits_along_the_path(cv_cls, cls):
     X, y = make_friedman1(150, n_features=8, random_state=0)
     params = dict(hidden_layer_sizes=(16,), max_iter=40, random_state=0)
-    model = LassoNetCV(alphas=4, cv=3, **params).fit(X, y)
+    model = cv_cls(alphas=4, cv=3, **params).fit(X, y)
     # A network's path runs dense to sparse, with max_iter // 3 full-batch
-    # (FISTA) iterations per alpha after the first.
+    # (FISTA for LassoNet, L-BFGS for RidgeNet) iterations per alpha after the
+    # first.
     assert np.all(np.diff(model.alphas_) > 0)
     i = list(model.alphas_).index(model.alpha_)
     # The refit is the warm-started path on all the data, stopped at alpha_.
-    ref = LassoNet(**params, warm_start=True)
+    ref = cls(**params, warm_start=True)
     for k, alpha in enumerate(model.alphas_[: i + 1]):
         ref.set_params(alpha=alpha, max_iter=40 if k == 0 else 13).fit(X, y)
     np.testing.assert_allclose(model.predict(X), ref.predict(X))
     assert model.estimator_.warm_start is False
     assert model.estimator_.module_.first_hidden is not None
+
+
+def test_ridgenetcv_network_beats_collapse_and_matches_grid_search():
+    X, y = make_friedman1(600, n_features=10, noise=1.0, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    y = (y - y.mean()) / y.std()
+    X_test, y_test, X, y = X[400:], y[400:], X[:400], y[:400]
+    params = dict(hidden_layer_sizes=(16,), max_iter=30, random_state=0)
+    model = RidgeNetCV(alphas=10, cv=3, **params).fit(X, y)
+    # The grid's top is where the network collapses: the constant model scores
+    # an R² of about 0 there, far below the chosen alpha.
+    assert model.alpha_ < model.alphas_[-1]
+    assert np.all(model.score_path_[-1] < -0.9)
+    assert model.best_score_ > -0.2
+    search = GridSearchCV(
+        RidgeNet(**params),
+        {"alpha": list(model.alphas_)},
+        cv=3,
+        scoring="neg_mean_squared_error",
+    ).fit(X, y)
+    cold = search.best_estimator_.score(X_test, y_test)
+    assert model.score(X_test, y_test) > cold - 0.02
 
 
 def test_n_jobs_gives_same_scores(sparse_problem):

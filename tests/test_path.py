@@ -2,12 +2,23 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_iris,
+    make_friedman1,
+)
 from sklearn.linear_model import Ridge, enet_path
 from sklearn.linear_model._coordinate_descent import _alpha_grid as sk_alpha_grid
 from sklearn.preprocessing import StandardScaler
 
-from skreg import LassoNet, LassoNetClassifier, RidgeNet, regularization_path
+from skreg import (
+    LassoNet,
+    LassoNetClassifier,
+    RidgeNet,
+    RidgeNetClassifier,
+    regularization_path,
+)
 from skreg._path import _alpha_grid
 
 
@@ -51,12 +62,12 @@ def test_alpha_grid_weights_equal_repetition(diabetes):
     np.testing.assert_allclose(
         weighted, sk_alpha_grid(X, y, sample_weight=sw, n_alphas=5), rtol=1e-12
     )
-    ridge = RidgeNet(hidden_layer_sizes=())
-    np.testing.assert_allclose(
-        _alpha_grid(ridge, X, y, sw, n_alphas=5),
-        _alpha_grid(ridge, X.repeat(sw, 0), y.repeat(sw), n_alphas=5),
-        rtol=1e-12,
-    )
+    for ridge in [RidgeNet(hidden_layer_sizes=()), RidgeNet(hidden_layer_sizes=(8,))]:
+        np.testing.assert_allclose(
+            _alpha_grid(ridge, X, y, sw, n_alphas=5),
+            _alpha_grid(ridge, X.repeat(sw, 0), y.repeat(sw), n_alphas=5),
+            rtol=1e-12,
+        )
 
 
 def test_ridge_path_equals_ridge(diabetes):
@@ -77,6 +88,50 @@ def test_classifier_alpha_max_is_first_empty_model():
     alpha_max = _alpha_grid(est, X, y, n_alphas=1)[0]
     assert est.set_params(alpha=alpha_max * 1.001).fit(X, y).support_.sum() == 0
     assert est.set_params(alpha=alpha_max * 0.95).fit(X, y).support_.sum() >= 1
+
+
+@pytest.mark.parametrize(
+    "cls, load", [(RidgeNet, load_diabetes), (RidgeNetClassifier, load_iris)]
+)
+def test_ridge_network_grid_ends_where_the_network_collapses(cls, load):
+    X, y = load(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    est = cls(hidden_layer_sizes=(20,), max_iter=300, random_state=0)
+    grid = _alpha_grid(est, X, y, n_alphas=4, eps=1e-2)
+    alpha_max = grid[-1]
+    # Increasing (dense to sparse), up to alpha_max.
+    np.testing.assert_allclose(grid, alpha_max * np.geomspace(1e-2, 1, 4))
+
+    def spread(alpha):
+        fitted = est.set_params(alpha=alpha).fit(X, y)
+        out = fitted.predict(X) if cls is RidgeNet else fitted.predict_proba(X)
+        return np.ptp(out, axis=0).max() / (np.std(y) if cls is RidgeNet else 1)
+
+    # Above alpha_max the zero network is a local minimum and the fit collapses
+    # to a constant; below it the network still uses its inputs.
+    assert spread(1.2 * alpha_max) < 1e-4
+    assert spread(0.7 * alpha_max) > 0.2
+
+
+def test_network_path_goes_dense_to_sparse():
+    X, y = make_friedman1(600, n_features=10, noise=1.0, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    y = (y - y.mean()) / y.std()
+    X_val, y_val, X, y = X[400:], y[400:], X[:400], y[:400]
+    est = RidgeNet(hidden_layer_sizes=(16,), max_iter=30, random_state=0)
+    path = regularization_path(est, X, y, alphas=10, X_val=X_val, y_val=y_val)
+    assert np.all(np.diff(path.alphas) > 0)
+    # The strongest alpha collapses the network: a constant predictor.
+    assert abs(path.scores[-1]) < 0.02
+    cold = [est.set_params(alpha=a).fit(X, y).score(X_val, y_val) for a in path.alphas]
+    assert max(path.scores) > max(cold) - 0.02
+    # Started from the collapsed network, near the all-zero stationary point,
+    # the reverse path stays far below.
+    down = regularization_path(
+        est, X, y, alphas=path.alphas[::-1], X_val=X_val, y_val=y_val
+    )
+    assert abs(down.scores[0]) < 0.02
+    assert max(down.scores) < max(path.scores) - 0.05
 
 
 def test_warm_path_needs_fewer_iterations_than_cold_fits(diabetes):
