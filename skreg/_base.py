@@ -55,10 +55,13 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         FISTA; and Adam for larger data or whenever dropout is active.
 
     batch_size : int or 'auto', default='auto'
-        Mini-batch size; ``'auto'`` is ``min(200, n_samples)``.
+        Mini-batch size; ``'auto'`` is ``min(1024, n_samples)``.
 
-    learning_rate_init : float, default=0.001
-        Step size of Adam and SGD (and of their proximal steps).
+    learning_rate_init : float, default=0.01
+        Step size of Adam and SGD (and of their proximal steps). Ten times
+        scikit-learn's MLP default, for a batch five times larger: on the data
+        sets of ``benchmarks/speed.py`` this pair reached sklearn's default test
+        score in well under half its time, with the same or a better score.
 
     max_iter : int, default=200
         Epochs for mini-batch solvers, iterations for full-batch ones.
@@ -412,7 +415,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
 
             batch = self.batch_size
             if batch == "auto":
-                batch = min(200, n_samples)
+                batch = min(1024, n_samples)
             if self.batch_size != "auto" and self.batch_size > n_samples:
                 warnings.warn(
                     "Got `batch_size` less than 1 or larger than sample size. "

@@ -27,7 +27,7 @@ class _RidgeFamily:
         alpha=1.0,
         solver="auto",
         batch_size="auto",
-        learning_rate_init=0.001,
+        learning_rate_init=0.01,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,

@@ -219,6 +219,7 @@ def test_adam_prox_reaches_lasso_zeros():
         hidden_layer_sizes=(),
         alpha=alpha,
         solver="adam",
+        batch_size=200,
         learning_rate_init=0.01,
         max_iter=300,
         random_state=0,

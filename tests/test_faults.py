@@ -92,7 +92,11 @@ def test_divergence_after_some_iterations_restores_the_last_finite_weights(
 ):
     X, y = diabetes
     est = RidgeNet(
-        hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=10.0, random_state=0
+        hidden_layer_sizes=(16,),
+        solver="sgd",
+        batch_size=200,
+        learning_rate_init=10.0,
+        random_state=0,
     )
     with pytest.warns(ConvergenceWarning, match="became nan after iteration 1"):
         est.fit(X, y)
@@ -101,6 +105,7 @@ def test_divergence_after_some_iterations_restores_the_last_finite_weights(
     reference = RidgeNet(
         hidden_layer_sizes=(16,),
         solver="sgd",
+        batch_size=200,
         learning_rate_init=10.0,
         max_iter=1,
         random_state=0,
