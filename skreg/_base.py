@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
 from ._modules import Net
 from ._persistence import _check_version, _skreg_version
 from ._progress import CallbackBridge, CallbackSupportMixin, progress_bar
-from ._training import Objective, _threads, sparse_tensor, train
+from ._training import Objective, _threads, full_batch_solver, sparse_tensor, train
 
 __all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
 
@@ -45,14 +45,18 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
     activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
         Activation after each hidden layer.
 
-    solver : {'auto', 'lbfgs', 'fista', 'adam', 'sgd'}, default='auto'
+    solver : {'auto', 'newton', 'lbfgs', 'fista', 'adam', 'sgd'}, default='auto'
+        ``'newton'``: Newton's method with Cholesky solves, for linear models
+        with a smooth objective (like scikit-learn's ``'newton-cholesky'``).
         ``'lbfgs'``: full-batch L-BFGS-B (scipy); smooth objectives, and an
         elementwise L1 part through bound constraints. ``'fista'``: full-batch
         accelerated proximal gradient, any penalty. ``'adam'``, ``'sgd'``:
         mini-batch updates, each followed by the penalty's proximal step.
         ``'auto'`` picks a deterministic full-batch solver for linear models and
-        small data sets (``n_samples <= 2000``): L-BFGS when it applies, else
-        FISTA; and Adam for larger data or whenever dropout is active.
+        small data sets (``n_samples <= 2000``): for a linear model with a smooth
+        objective on dense data with at most 500 coefficients Newton, else
+        L-BFGS when it applies, else FISTA; and Adam for larger data or whenever
+        dropout is active.
 
     batch_size : int or 'auto', default='auto'
         Mini-batch size; ``'auto'`` is ``min(1024, n_samples)``.
@@ -228,7 +232,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"auto", "lbfgs", "fista", "adam", "sgd"})],
+        "solver": [StrOptions({"auto", "newton", "lbfgs", "fista", "adam", "sgd"})],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -273,11 +277,16 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         if self.solver == "auto":
             if has_dropout or not (linear or n_samples <= 2000):
                 return "adam"
-            if smooth:
-                return "lbfgs"
+            if linear:  # Newton, L-BFGS-B or FISTA: see full_batch_solver
+                return "full-batch"
             # Deep LassoNet: full-batch proximal gradient reaches exact zeros that
             # Adam's rescaled steps keep crossing (measured on friedman1).
-            return "full-batch" if linear else "fista"
+            return "lbfgs" if smooth else "fista"
+        if self.solver == "newton" and not (linear and smooth):
+            raise ValueError(
+                "solver='newton' needs a linear model (hidden_layer_sizes=()) and a "
+                "smooth objective (no L1 part); use solver='lbfgs' or 'fista'."
+            )
         if self.solver in ("lbfgs", "fista") and has_dropout:
             raise ValueError(
                 f"solver={self.solver!r} is deterministic and cannot train with "
@@ -397,11 +406,8 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 self._loss,
                 self._penalty_terms(module, n),
             )
-            if solver == "full-batch":  # L-BFGS-B when the L1 part is elementwise
-                forms = [
-                    p.bound_form(ts) for p, ts in objective.terms if not p.smooth_only
-                ]
-                solver = "lbfgs" if all(f is not None for f in forms) else "fista"
+            if solver == "full-batch":
+                solver = full_batch_solver(objective, smooth=self._is_smooth())
             validation = None
             if X_val is not None:
 

@@ -168,6 +168,24 @@ class _Flat:
             p.grad = None
 
 
+def _penalty_curvature(objective: Objective, flat: _Flat) -> Tensor:
+    """Hessian diagonal of the smooth penalties, shaped like ``flat.vector``.
+
+    They are separable quadratics centred at zero: their gradient at a vector of
+    ones is their Hessian diagonal.
+    """
+    with torch.no_grad():
+        x = flat.vector.clone()
+        flat.vector.fill_(1.0)
+        flat.grad.zero_()
+        try:
+            for penalty, tensors in objective.terms:
+                penalty.smooth_grad_(tensors)
+            return flat.grad.clone()
+        finally:
+            flat.vector.copy_(x)
+
+
 class _Coordinates:
     """The variables ``u = T(x)`` a full-batch solver iterates on.
 
@@ -212,17 +230,7 @@ class _Coordinates:
                 centred = X - self.mean
                 variance = (w @ centred.mul_(centred)) / w.sum()  # 4x ``** 2``
                 del centred
-            # The smooth penalties are separable quadratics centred at zero:
-            # their gradient at a tensor of ones is their Hessian diagonal.
-            x = flat.vector.clone()
-            flat.vector.fill_(1.0)
-            flat.grad.zero_()
-            try:
-                for penalty, tensors in objective.terms:
-                    penalty.smooth_grad_(tensors)
-                curvature = flat.grad.clone()
-            finally:
-                flat.vector.copy_(x)
+        curvature = _penalty_curvature(objective, flat)
         curvature[self.w] += variance.expand(self.shape).reshape(-1)
         curvature[self.b] += 1.0
         # A constant, unpenalised feature has no curvature: leave it unscaled.
@@ -447,6 +455,130 @@ class _LBFGSB:
         return out
 
 
+class _Newton:
+    """Newton's method for a linear model with a smooth objective (ridge, L2
+    logistic regression): a Cholesky solve per step and a backtracking (Armijo)
+    line search, as scikit-learn's ``newton-cholesky`` solver.
+
+    For ``f(x) = W x + b`` the Hessian of the data loss is
+    ``sum_i H_i (x) [x_i, 1] [x_i, 1]^T``, where ``H_i`` is the loss's Hessian
+    in sample ``i``'s outputs; autograd gives every ``H_i`` at once, one backward
+    pass per output column, so the solver knows nothing of the loss. The smooth
+    penalties add a constant diagonal. A squared loss is quadratic: one step
+    solves it. Newton's method is affine invariant, so it needs no change of
+    variables; Hessians are formed and solved in float64.
+    """
+
+    full_batch = True
+
+    def __init__(self, objective: Objective, flat: _Flat, **_):
+        if sp.issparse(objective.X):
+            raise ValueError(
+                "solver='newton' needs dense X; use solver='lbfgs' for sparse input."
+            )
+        self.objective, self.flat = objective, flat
+        self.curvature = _penalty_curvature(objective, flat).double()
+        X = objective._X_full
+        self.X1 = torch.cat([X, torch.ones_like(X[:, :1])], dim=1).double()
+        self.n_out = objective.module.linears[0].weight.shape[0]
+        # Hessian rows are built in the order (output k, input j) with the
+        # intercept as input d; the parameters are W (row-major), then b.
+        order = torch.arange(self.n_out * self.X1.shape[1]).view(self.n_out, -1)
+        self.order = torch.cat([order[:, :-1].reshape(-1), order[:, -1]])
+
+    def _hessian(self) -> Tensor:
+        obj = self.objective
+        with torch.enable_grad():
+            out = obj.module(obj._X_full).detach().requires_grad_()
+            loss = obj.loss(out, obj.Y, obj.weight)
+            (g,) = torch.autograd.grad(loss, out, create_graph=True)
+            K = self.n_out
+            rows = [
+                torch.autograd.grad(g[:, k].sum(), out, retain_graph=k < K - 1)[0]
+                for k in range(K)
+            ]
+        H_out = torch.stack(rows, dim=1).double()  # (n, K, K)
+        X1 = self.X1
+        if K == 1:
+            H = X1.T @ (H_out[:, 0] * X1)
+        else:
+            H = torch.einsum("ikl,ij,im->kjlm", H_out, X1, X1).reshape(
+                K * X1.shape[1], K * X1.shape[1]
+            )
+        H = H[self.order][:, self.order]
+        return H + torch.diag(self.curvature)
+
+    def _value(self) -> float:
+        with torch.no_grad():
+            return float(self.objective.data() + self.objective.smooth_penalty())
+
+    def run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
+        flat = self.flat
+        value, grad = _smooth_value_and_grad(self.objective, flat)
+        value, grad = float(value), grad.double().clone()
+        if not math.isfinite(value):
+            return monitor(value)
+        gtol = _full_batch_tol(self.objective, tol) * float(grad.abs().max())
+        if gtol == 0:
+            return True
+        for _ in range(max_iter):
+            step = _pinv_solve(self._hessian(), -grad)
+            slope = float(grad @ step)
+            x0, t = flat.vector.detach().double().clone(), 1.0
+            while True:
+                flat.vector.copy_(x0 + t * step)
+                new = self._value()
+                # Armijo, with room for rounding at the optimum.
+                if new <= value + 1e-4 * t * slope + 64 * _EPS * abs(value):
+                    break
+                t *= 0.5
+                if t < 1e-10:
+                    flat.vector.copy_(x0)
+                    return True  # no progress possible in floating point
+            value, grad = _smooth_value_and_grad(self.objective, flat)
+            value, grad = float(value), grad.double().clone()
+            if monitor(value):
+                return False
+            if float(grad.abs().max()) <= gtol:
+                return True
+        return False
+
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def _pinv_solve(H: Tensor, b: Tensor) -> Tensor:
+    """Minimum-norm solution of ``H x = b`` for a symmetric positive semi-definite
+    ``H``. A multinomial model's intercepts are only defined up to a common shift
+    (the Hessian is singular along it, the gradient orthogonal to it): a Cholesky
+    solve would move along that direction by rounding error, the pseudo-inverse
+    does not, so the intercepts keep summing to zero as scikit-learn's do.
+    """
+    eigenvalues, V = torch.linalg.eigh(H)
+    cutoff = eigenvalues[-1] * len(b) * _EPS
+    inverse = torch.where(eigenvalues > cutoff, 1 / eigenvalues, 0.0)
+    return V @ (inverse * (V.T @ b))
+
+
+# Newton forms an (n_coefs x n_coefs) Hessian from every sample at each step;
+# beyond a few hundred coefficients L-BFGS's cheaper steps win.
+NEWTON_MAX_COEFS = 500
+
+
+def full_batch_solver(objective: Objective, *, smooth: bool) -> str:
+    """The full-batch solver for a linear model.
+
+    Newton for a smooth objective on dense data with at most
+    ``NEWTON_MAX_COEFS`` coefficients; else L-BFGS-B when the non-smooth part is
+    elementwise (or absent); else FISTA.
+    """
+    n_coefs = sum(p.numel() for p in objective.module.parameters())
+    if smooth and not sp.issparse(objective.X) and n_coefs <= NEWTON_MAX_COEFS:
+        return "newton"
+    forms = [p.bound_form(ts) for p, ts in objective.terms if not p.smooth_only]
+    return "lbfgs" if all(f is not None for f in forms) else "fista"
+
+
 class _FISTA:
     """Full-batch accelerated proximal gradient (FISTA) in :class:`_Coordinates`.
 
@@ -641,8 +773,14 @@ class _MiniBatch:
         return False
 
 
-SOLVERS = {"lbfgs": _LBFGSB, "fista": _FISTA, "adam": _MiniBatch, "sgd": _MiniBatch}
-_SOLVER_NAMES = {"lbfgs": "L-BFGS", "fista": "FISTA"}
+SOLVERS = {
+    "newton": _Newton,
+    "lbfgs": _LBFGSB,
+    "fista": _FISTA,
+    "adam": _MiniBatch,
+    "sgd": _MiniBatch,
+}
+_SOLVER_NAMES = {"newton": "Newton", "lbfgs": "L-BFGS", "fista": "FISTA"}
 
 
 @dataclass

@@ -313,7 +313,7 @@ def test_predict_errors(Est, iris):
         ({"alpha": -1.0}, "'alpha' parameter of .* must be a float in the range"),
         ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must be > 0"),
         ({"activation": "gelu"}, "'activation' parameter of .* must be a str among"),
-        ({"solver": "newton"}, "'solver' parameter"),
+        ({"solver": "newton-cg"}, "'solver' parameter"),
         ({"max_iter": 0}, "'max_iter' parameter"),
         ({"batch_size": 0}, "'batch_size' parameter"),
         ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -132,15 +133,20 @@ def _fit(model, X, y, sample_weight=None):
 
 
 # -- regression -----------------------------------------------------------------
+@pytest.mark.parametrize("solver", ["auto", "lbfgs"])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("data", sorted(REGRESSION))
-def test_ridgenet_is_ridge(data, weighted):
+def test_ridgenet_is_ridge(data, weighted, solver):
     X, y = REGRESSION[data]()
     sw = _weights(len(X)) if weighted else None
     for alpha in [1e-3, 1e-1, 10.0, 1e3]:
-        ours = _fit(RidgeNet(hidden_layer_sizes=(), alpha=alpha), X, y, sw)
+        ours = _fit(
+            RidgeNet(hidden_layer_sizes=(), alpha=alpha, solver=solver), X, y, sw
+        )
         ref = Ridge(alpha=alpha).fit(X, y, sample_weight=sw)
-        assert ours.solver_ == "lbfgs"
+        # 'auto' is Newton: a squared loss is quadratic, one step solves it.
+        assert ours.solver_ == ("newton" if solver == "auto" else "lbfgs")
+        assert ours.n_iter_ == 1 or solver == "lbfgs"
         assert np.ndim(ours.coef_) == 1 and np.ndim(ours.intercept_) == 0
         _assert_same(ours, ref, sparse=False)
 
@@ -348,10 +354,14 @@ def test_kkt_detects_a_wrong_solution():
 @pytest.mark.parametrize(
     "model, data, solver",
     [
-        (RidgeNet(hidden_layer_sizes=(), alpha=1e-3), load_diabetes, "lbfgs"),
+        (
+            RidgeNet(hidden_layer_sizes=(), alpha=1e-3, solver="lbfgs"),
+            load_diabetes,
+            "lbfgs",
+        ),
         (LassoNet(hidden_layer_sizes=(), alpha=1e-3), load_diabetes, "lbfgs"),
         (LassoNet(hidden_layer_sizes=(), alpha=1e-2), load_linnerud, "fista"),
-        (RidgeNetClassifier(hidden_layer_sizes=(), alpha=1e-2), load_iris, "lbfgs"),
+        (RidgeNetClassifier(hidden_layer_sizes=(), alpha=1e-2), load_iris, "newton"),
         (LassoNetClassifier(hidden_layer_sizes=(), alpha=0.1), load_iris, "fista"),
     ],
     ids=["ridge", "lasso", "multi_task_lasso", "logistic", "multinomial_l1"],
@@ -381,3 +391,32 @@ def test_tol_controls_precision():
     assert iters[0] < iters[1]
     assert errors[1] < errors[0]
     assert errors[1] <= RTOL * np.abs(ref.coef_).max()
+
+
+# -- Newton ---------------------------------------------------------------------
+def test_newton_is_auto_only_where_it_applies():
+    X, y = load_diabetes(return_X_y=True)
+    assert RidgeNet(hidden_layer_sizes=()).fit(X, y).solver_ == "newton"
+    # Sparse input, or more coefficients than a Hessian is worth: L-BFGS.
+    assert RidgeNet(hidden_layer_sizes=()).fit(sp.csr_matrix(X), y).solver_ == "lbfgs"
+    wide = np.random.RandomState(0).standard_normal((50, 600))
+    assert RidgeNet(hidden_layer_sizes=()).fit(wide, y[:50]).solver_ == "lbfgs"
+    with pytest.raises(ValueError, match="solver='newton' needs dense X"):
+        RidgeNet(hidden_layer_sizes=(), solver="newton").fit(sp.csr_matrix(X), y)
+    for model in [
+        RidgeNet(hidden_layer_sizes=(4,), solver="newton"),
+        LassoNet(hidden_layer_sizes=(), alpha=0.1, solver="newton"),
+    ]:
+        with pytest.raises(ValueError, match="solver='newton' needs a linear model"):
+            model.fit(X, y)
+
+
+def test_newton_keeps_multinomial_intercepts_centred():
+    # The softmax is unchanged by a common shift of the intercepts, so the
+    # Hessian is singular along it; the solve must not wander along it.
+    X, y = load_iris(return_X_y=True)
+    ours = _fit(RidgeNetClassifier(hidden_layer_sizes=(), alpha=1e-3), X, y)
+    ref = LogisticRegression(C=1e3, **TIGHT).fit(X, y)
+    assert ours.solver_ == "newton"
+    assert abs(ours.intercept_.sum()) < 1e-8
+    _assert_same(ours, ref, sparse=False)

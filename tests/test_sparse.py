@@ -29,8 +29,9 @@ def data():
 
 
 CASES = [
-    # (estimator, target, solver it resolves to)
-    (RidgeNet(alpha=0.1, hidden_layer_sizes=()), "Y", "lbfgs"),
+    # (estimator, target, solver it resolves to). A smooth linear model on dense
+    # data would train with Newton under 'auto', so L-BFGS is named for both.
+    (RidgeNet(alpha=0.1, hidden_layer_sizes=(), solver="lbfgs"), "Y", "lbfgs"),
     (LassoNet(alpha=1e-3, hidden_layer_sizes=()), "Y", "fista"),
     (LassoNet(alpha=1e-3, hidden_layer_sizes=(), solver="lbfgs"), "y", "lbfgs"),
     (LassoNet(alpha=1e-3, hidden_layer_sizes=(6,), max_iter=15), "Y", "fista"),
@@ -39,7 +40,11 @@ CASES = [
         "Y",
         "adam",
     ),
-    (RidgeNetClassifier(alpha=0.1, hidden_layer_sizes=()), "labels", "lbfgs"),
+    (
+        RidgeNetClassifier(alpha=0.1, hidden_layer_sizes=(), solver="lbfgs"),
+        "labels",
+        "lbfgs",
+    ),
     (LassoNetClassifier(alpha=0.01, hidden_layer_sizes=()), "labels", "fista"),
     (DropoutMLP(hidden_layer_sizes=(8,), max_iter=15), "Y", "adam"),
     (
