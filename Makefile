@@ -36,6 +36,6 @@ clean:
 # lassonet) and rebuild docs/benchmarks.md from benchmarks/results/.
 benchmarks: venv
 	$(PIP) -e ".[benchmarks]"
-	for b in speed linear_equivalence feature_selection paths sparse_input; do \
+	for b in speed linear_equivalence selection_quality feature_selection paths sparse_input; do \
 		$(PY) benchmarks/$$b.py | tee benchmarks/results/$$b.md || exit 1; done
 	$(PY) benchmarks/assemble.py

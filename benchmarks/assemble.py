@@ -12,6 +12,7 @@ HERE = Path(__file__).parent
 ORDER = [
     ("speed", "Training speed (issue: performance)"),
     ("linear_equivalence", "Exact objectives: skreg vs scikit-learn's linear models"),
+    ("selection_quality", "LassoNet selection quality on known truth (friedman1)"),
     ("feature_selection", "LassoNet feature selection vs the lassonet package"),
     ("paths", "Choosing lambda: CV estimators vs GridSearchCV, sklearn and lassonet"),
     ("sparse_input", "Sparse input"),
