@@ -148,6 +148,12 @@ def main():
     ratios = []
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        # Warm up (lazy initialisation in torch and LAPACK): without this the
+        # first two cases measured 3x their steady-state time.
+        X, y = cache["diabetes 442x10"]
+        for _ in range(30):
+            RidgeNet((), alpha=1.0).fit(X, y)
+            Ridge(alpha=1.0).fit(X, y)
         for model_name, make, data_name, alphas in CASES:
             X, y = cache[data_name]
             for alpha in alphas:
