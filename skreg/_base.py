@@ -46,7 +46,7 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         Activation after each hidden layer.
 
     solver : {'auto', 'newton', 'lbfgs', 'fista', 'adam', 'sgd'}, default='auto'
-        ``'newton'``: Newton's method with Cholesky solves, for linear models
+        ``'newton'``: Newton's method with an exact Hessian, for linear models
         with a smooth objective (like scikit-learn's ``'newton-cholesky'``).
         ``'lbfgs'``: full-batch L-BFGS-B (scipy); smooth objectives, and an
         elementwise L1 part through bound constraints. ``'fista'``: full-batch

@@ -455,10 +455,14 @@ class _LBFGSB:
         return out
 
 
+_EPS = float(np.finfo(np.float64).eps)
+
+
 class _Newton:
     """Newton's method for a linear model with a smooth objective (ridge, L2
-    logistic regression): a Cholesky solve per step and a backtracking (Armijo)
-    line search, as scikit-learn's ``newton-cholesky`` solver.
+    logistic regression): an exact Hessian, a pseudo-inverse solve per step (see
+    :func:`_pinv_solve`) and a backtracking (Armijo) line search, like
+    scikit-learn's ``newton-cholesky`` solver.
 
     For ``f(x) = W x + b`` the Hessian of the data loss is
     ``sum_i H_i (x) [x_i, 1] [x_i, 1]^T``, where ``H_i`` is the loss's Hessian
@@ -542,9 +546,6 @@ class _Newton:
             if float(grad.abs().max()) <= gtol:
                 return True
         return False
-
-
-_EPS = float(np.finfo(np.float64).eps)
 
 
 def _pinv_solve(H: Tensor, b: Tensor) -> Tensor:
