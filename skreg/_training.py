@@ -142,9 +142,10 @@ class _Flat:
 
     Full-batch solvers read and write every parameter at once, and the monitor
     snapshots them every iteration: with views each is one copy instead of a loop
-    over tensors. On a 100x10 problem with one hidden layer of 100 that cut an
-    L-BFGS iteration from about 0.55 ms to 0.2 ms. Autograd accumulates into an
-    existing ``.grad`` in place, so the views stay views through ``backward``.
+    over tensors (a 200-iteration L-BFGS fit on 100x10 data with one hidden layer
+    of 100 went from 113 to 89 ms of CPU time, measured side by side). Autograd
+    accumulates into an existing ``.grad`` in place, so the views stay views
+    through ``backward``.
     """
 
     def __init__(self, params: list[Tensor]):
@@ -236,13 +237,6 @@ class _Coordinates:
         # A constant, unpenalised feature has no curvature: leave it unscaled.
         self.scale = torch.where(curvature > 0, curvature, 1.0).sqrt()
 
-    def to(self, like: Tensor) -> _Coordinates:
-        """Move the change of variables to ``like``'s dtype and device."""
-        self.scale = self.scale.to(like)
-        if self.mean is not None:
-            self.mean = self.mean.to(like)
-        return self
-
     def to_params(self, u: Tensor) -> Tensor:
         """``x = T^-1(u)``; ``u`` itself when ``T`` is the identity."""
         if self.mean is None:
@@ -325,13 +319,11 @@ class _LBFGSB:
                 )
             index = next(i for i, p in enumerate(self.params) if p is form[0])
             self.split.append((index, form[1]))
-        self.coords = _Coordinates(objective, flat)
+        self.coords = _Coordinates(objective, flat)  # in the parameters' dtype
+        self._last: np.ndarray | None = None  # the point the parameters hold
         scale = self.coords.scale.cpu().double().numpy()
         # d|theta|/du_plus = 1 / scale: the L1 term's gradient in ``u``.
-        self.l1_grad = [l1 / scale[self._slice(i)] for i, l1 in self.split]
-
-    def _slice(self, i: int) -> slice:
-        return self.flat.slice(i)
+        self.l1_grad = [l1 / scale[self.flat.slice(i)] for i, l1 in self.split]
 
     def _tails(self, z: np.ndarray) -> list[np.ndarray]:
         """Split off the ``u_minus`` halves stored after ``u``."""
@@ -345,9 +337,11 @@ class _LBFGSB:
         if self.split:
             u = u.copy()
             for (i, _), minus in zip(self.split, self._tails(z), strict=True):
-                u[self._slice(i)] -= minus
-        device = self.flat.vector.device
-        self.coords.set(torch.from_numpy(u).to(device=device, dtype=self.dtype))
+                u[self.flat.slice(i)] -= minus
+        vector = self.flat.vector
+        self.coords.set(
+            torch.from_numpy(u).to(device=vector.device, dtype=vector.dtype)
+        )
         self._last = z.copy()
 
     def _fun(self, z: np.ndarray) -> tuple[float, np.ndarray]:
@@ -360,18 +354,18 @@ class _LBFGSB:
             return value, grad
         parts = zip(self.split, self.l1_grad, self._tails(z), strict=True)
         for (i, _), l1_grad, minus in parts:
-            g = grad[self._slice(i)].copy()
-            grad[self._slice(i)] += l1_grad
+            g = grad[self.flat.slice(i)].copy()
+            grad[self.flat.slice(i)] += l1_grad
             tails.append(l1_grad - g)
-            value += l1_grad @ (z[self._slice(i)] + minus)
+            value += l1_grad @ (z[self.flat.slice(i)] + minus)
         return value, np.concatenate([grad, *tails])
 
     def _canonical(self, u: np.ndarray) -> np.ndarray:
         """Split ``u`` into ``[u with u_plus, u_minus]``, at most one non-zero."""
         u, tails = u.copy(), []
         for i, _ in self.split:
-            theta = u[self._slice(i)].copy()
-            u[self._slice(i)] = np.maximum(theta, 0)
+            theta = u[self.flat.slice(i)].copy()
+            u[self.flat.slice(i)] = np.maximum(theta, 0)
             tails.append(np.maximum(-theta, 0))
         return np.concatenate([u, *tails])
 
@@ -380,14 +374,12 @@ class _LBFGSB:
         bounded = np.zeros(len(z), dtype=bool)
         bounded[self.offsets[-1] :] = True
         for i, _ in self.split:
-            bounded[self._slice(i)] = True
+            bounded[self.flat.slice(i)] = True
         return float(
             np.abs(np.where(bounded & (z <= 0), np.minimum(grad, 0), grad)).max()
         )
 
     def run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
-        self._last, self.dtype = None, self.flat.vector.dtype
-        self.coords.to(self.flat.vector)
         u = self.coords.from_params(self.flat.vector).cpu().double().numpy()
         z = self._canonical(u)
         value, grad = self._fun(z)
@@ -406,7 +398,7 @@ class _LBFGSB:
             len(z) - self.offsets[-1]
         )
         for i, _ in self.split:
-            bounds[self._slice(i)] = [(0, None)] * self.params[i].numel()
+            bounds[self.flat.slice(i)] = [(0, None)] * self.params[i].numel()
         used = 0
         while True:
             result = minimize(
@@ -451,7 +443,7 @@ class _LBFGSB:
         """Scatter the ``u_minus`` halves back to the positions of ``u``."""
         out = np.zeros(self.offsets[-1])
         for (i, _), minus in zip(self.split, self._tails(z), strict=True):
-            out[self._slice(i)] = minus
+            out[self.flat.slice(i)] = minus
         return out
 
 
@@ -591,7 +583,7 @@ class _FISTA:
 
     def __init__(self, objective: Objective, flat: _Flat, **_):
         self.objective, self.flat = objective, flat
-        self.coords = _Coordinates(objective, flat).to(flat.vector)
+        self.coords = _Coordinates(objective, flat)
         self.x = self.coords.from_params(flat.vector)
         self.y = self.x.clone()
         self.t, self.L, self.gap = 1.0, 1.0, math.inf
@@ -744,7 +736,7 @@ class _MiniBatch:
         learning_rate: float,
         batch_size: int,
     ):
-        self.objective, self.lr, self.batch_size = objective, learning_rate, batch_size
+        self.objective, self.batch_size = objective, batch_size
         optimizer = _SGD if solver == "sgd" else _Adam
         self.optimizer = optimizer(flat, learning_rate)
 

@@ -2,6 +2,7 @@
 
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -402,3 +403,17 @@ def test_optimizers_match_torch_optim_bit_for_bit(name):
     for a, b in zip(ours, theirs, strict=True):
         assert torch.equal(a.detach(), b.detach())
     flat.release()
+
+
+def test_fitted_parameters_own_their_storage(regression):
+    # Training makes every parameter a view into one flat vector; afterwards each
+    # must own its storage again, or a pickle would carry the whole vector once
+    # per parameter.
+    X, y = regression
+    for est in [RidgeNet(hidden_layer_sizes=(8,), max_iter=5), RidgeNet(solver="adam")]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.set_params(max_iter=3).fit(X, y)
+        for p in est.module_.parameters():
+            assert p.untyped_storage().nbytes() == p.numel() * p.element_size()
+            assert p.grad is None
