@@ -282,10 +282,10 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             # Deep LassoNet: full-batch proximal gradient reaches exact zeros that
             # Adam's rescaled steps keep crossing (measured on friedman1).
             return "lbfgs" if smooth else "fista"
-        if self.solver == "newton" and not (linear and smooth):
+        if self.solver == "newton" and not linear:
             raise ValueError(
-                "solver='newton' needs a linear model (hidden_layer_sizes=()) and a "
-                "smooth objective (no L1 part); use solver='lbfgs' or 'fista'."
+                "solver='newton' needs a linear model (hidden_layer_sizes=()); use "
+                "solver='lbfgs' or 'fista'."
             )
         if self.solver in ("lbfgs", "fista") and has_dropout:
             raise ValueError(

@@ -13,6 +13,7 @@ docs/objectives.md: ``Ridge(alpha)``, ``ElasticNet(alpha, l1_ratio)``,
 import warnings
 
 import numpy as np
+import torch
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import (
@@ -151,10 +152,11 @@ def test_ridgenet_is_ridge(data, weighted, solver):
         _assert_same(ours, ref, sparse=False)
 
 
+@pytest.mark.parametrize("solver", ["auto", "lbfgs"])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("data", sorted(REGRESSION))
-def test_lassonet_is_elastic_net(data, weighted, l1_ratio):
+def test_lassonet_is_elastic_net(data, weighted, l1_ratio, solver):
     X, y = REGRESSION[data]()
     sw = _weights(len(X)) if weighted else None
     alpha_max = _alpha_max(X, y, sw, l1_ratio)
@@ -162,12 +164,20 @@ def test_lassonet_is_elastic_net(data, weighted, l1_ratio):
     # Four decades below alpha_max, and one above it (all coefficients zero).
     for alpha in alpha_max * np.array([1e-4, 1e-3, 1e-2, 1e-1, 0.5, 1.5]):
         ours = _fit(
-            LassoNet(hidden_layer_sizes=(), alpha=alpha, l1_ratio=l1_ratio), X, y, sw
+            LassoNet(
+                hidden_layer_sizes=(), alpha=alpha, l1_ratio=l1_ratio, solver=solver
+            ),
+            X,
+            y,
+            sw,
         )
         Ref = Lasso if l1_ratio == 1 else ElasticNet
         kwargs = {} if l1_ratio == 1 else {"l1_ratio": l1_ratio}
         ref = Ref(alpha=alpha, **kwargs, **TIGHT).fit(X, y, sample_weight=sw)
-        assert ours.solver_ == "lbfgs"
+        # 'auto' is proximal Newton: the model of a squared loss is exact, and
+        # one active-set solve of it is the solution, zeros included.
+        assert ours.solver_ == ("newton" if solver == "auto" else "lbfgs")
+        assert ours.n_iter_ == 1 or solver == "lbfgs"
         _assert_same(ours, ref, sparse=True)
         np.testing.assert_array_equal(ours.support_, ours.coef_ != 0)
         n_zero.append(int(np.sum(ours.coef_ == 0)))
@@ -359,15 +369,20 @@ def test_kkt_detects_a_wrong_solution():
             load_diabetes,
             "lbfgs",
         ),
-        (LassoNet(hidden_layer_sizes=(), alpha=1e-3), load_diabetes, "lbfgs"),
+        (
+            LassoNet(hidden_layer_sizes=(), alpha=1e-3, solver="lbfgs"),
+            load_diabetes,
+            "lbfgs",
+        ),
         (LassoNet(hidden_layer_sizes=(), alpha=1e-2), load_linnerud, "fista"),
         (RidgeNetClassifier(hidden_layer_sizes=(), alpha=1e-2), load_iris, "newton"),
+        (LassoNetClassifier(hidden_layer_sizes=(), alpha=0.01), _breast_cancer, "newton"),
         (LassoNetClassifier(hidden_layer_sizes=(), alpha=0.1), load_iris, "fista"),
     ],
-    ids=["ridge", "lasso", "multi_task_lasso", "logistic", "multinomial_l1"],
+    ids=["ridge", "lasso", "multi_task_lasso", "logistic", "l1_logistic", "multinomial_l1"],
 )
 def test_max_iter_raises_convergence_warning(model, data, solver):
-    X, y = data(return_X_y=True)
+    X, y = data() if data is _breast_cancer else data(return_X_y=True)
     converged = _fit(model, X, y)
     assert converged.solver_ == solver
     assert 2 < converged.n_iter_ <= converged.max_iter
@@ -379,13 +394,16 @@ def test_max_iter_raises_convergence_warning(model, data, solver):
     assert not np.allclose(model.coef_, coef, rtol=RTOL, atol=0)
 
 
-def test_tol_controls_precision():
-    """A looser tol stops earlier with a less precise solution."""
+@pytest.mark.parametrize("solver", ["lbfgs", "fista"])
+def test_tol_controls_precision(solver):
+    """A looser tol stops earlier with a less precise solution (proximal Newton
+    solves this squared loss in one step at any tol)."""
     X, y = load_diabetes(return_X_y=True)
     ref = Lasso(alpha=1e-3, **TIGHT).fit(X, y)
     errors, iters = [], []
     for tol in [1e-1, 1e-4]:
-        model = _fit(LassoNet(hidden_layer_sizes=(), alpha=1e-3, tol=tol), X, y)
+        model = LassoNet(hidden_layer_sizes=(), alpha=1e-3, tol=tol, solver=solver)
+        model = _fit(model.set_params(max_iter=5000), X, y)
         errors.append(np.abs(model.coef_ - ref.coef_).max())
         iters.append(model.n_iter_)
     assert iters[0] < iters[1]
@@ -405,10 +423,15 @@ def test_newton_is_auto_only_where_it_applies():
         RidgeNet(hidden_layer_sizes=(), solver="newton").fit(sp.csr_matrix(X), y)
     for model in [
         RidgeNet(hidden_layer_sizes=(4,), solver="newton"),
-        LassoNet(hidden_layer_sizes=(), alpha=0.1, solver="newton"),
+        LassoNet(hidden_layer_sizes=(4,), alpha=0.1, solver="newton"),
     ]:
         with pytest.raises(ValueError, match="solver='newton' needs a linear model"):
             model.fit(X, y)
+    # The group L1 penalty of several outputs is not elementwise: FISTA.
+    X, Y = load_linnerud(return_X_y=True)
+    assert LassoNet(hidden_layer_sizes=()).fit(X, Y).solver_ == "fista"
+    with pytest.raises(ValueError, match="its L1 part is not elementwise"):
+        LassoNet(hidden_layer_sizes=(), solver="newton").fit(X, Y)
 
 
 def test_newton_keeps_multinomial_intercepts_centred():
@@ -420,3 +443,39 @@ def test_newton_keeps_multinomial_intercepts_centred():
     assert ours.solver_ == "newton"
     assert abs(ours.intercept_.sum()) < 1e-8
     _assert_same(ours, ref, sparse=False)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_active_set_solve_meets_optimality_conditions(seed):
+    """The inner solver of proximal Newton, on random problems: correlated
+    features (where plain primal-dual active sets cycle), singular ``A``,
+    unpenalised coordinates, cold and warm starts."""
+    from skreg._training import _active_set_solve, _pdas
+
+    rng = np.random.RandomState(seed)
+    n, p = (40, 25) if seed % 2 else (15, 25)  # p > n: A is singular
+    common = rng.standard_normal((n, 1))
+    X = rng.standard_normal((n, p)) + 3 * common  # strongly correlated columns
+    X = np.hstack([X, np.ones((n, 1))])
+    y = X[:, :3] @ np.array([2.0, -1.0, 0.5]) + rng.standard_normal(n)
+    A, b = torch.tensor(X.T @ X / n), torch.tensor(X.T @ y / n)
+    if seed >= 4:
+        A += 0.1 * torch.eye(p + 1)
+    scale = float(b[:-1].abs().max())
+    l1 = torch.full((p + 1,), 0.05 * scale, dtype=torch.float64)
+    l1[-1] = 0.0  # an intercept
+    cycled = False
+    for start in [torch.zeros(p + 1, dtype=torch.float64), None]:
+        if start is None:  # warm start from the solution at a larger l1
+            start = _active_set_solve(A, b, 2 * l1, torch.zeros_like(b))
+        cycled |= _pdas(A, b, l1, start) is None
+        z = _active_set_solve(A, b, l1, start)
+        r = (b - A @ z).numpy()
+        z, lam = z.numpy(), l1.numpy()
+        tol = 1e-9 * scale
+        nonzero = z != 0
+        np.testing.assert_allclose(r[nonzero], lam[nonzero] * np.sign(z[nonzero]), atol=tol)
+        assert np.all(np.abs(r[~nonzero]) <= lam[~nonzero] + tol)
+        assert 0 < nonzero[:-1].sum() < p
+    if seed == 0:
+        assert cycled  # the fallback was exercised
