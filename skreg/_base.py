@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -219,6 +220,29 @@ def _resolve_device(device: str) -> torch.device:
     return resolved
 
 
+@dataclass
+class _Prepared:
+    """A validated training set and what follows from it (see
+    :meth:`BaseNet._prepare`); ``objective`` is kept between warm-started fits,
+    so that solvers can reuse what they computed from the data.
+    """
+
+    X: np.ndarray | sp.csr_matrix
+    Y: np.ndarray
+    sample_weight: np.ndarray | None
+    n: float  # the sum of sample weights
+    validation: tuple | None  # (X_val, Y_val, sample_weight_val), early stopping
+    sizes: tuple[int, ...]
+    device: torch.device
+    dtype: torch.dtype
+    seed: int
+    solver: str
+    batch_size: int
+    callback_ctx: object = None
+    callback_data: dict | None = None
+    objective: Objective | None = None
+
+
 class BaseNet(CallbackSupportMixin, BaseEstimator):
     """Shared machinery of skreg estimators. Not for direct use.
 
@@ -326,6 +350,15 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight):
         """Validate, encode the target, build the module, train, store state."""
+        return self._train_prepared(self._prepare(X, y, sample_weight))
+
+    def _prepare(self, X, y, sample_weight, *, callbacks: bool = True) -> _Prepared:
+        """Everything about a fit that does not depend on the penalty strength:
+        validation, target encoding, the early-stopping split, merged duplicates.
+
+        A regularisation path prepares once and trains at every alpha
+        (:func:`skreg._path._fit_path`).
+        """
         X, y = validate_data(
             self,
             X,
@@ -342,7 +375,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             if sample_weight.sum() <= 0:
                 raise ValueError("sample_weight must have a positive sum.")
         callback_ctx = callback_data = None
-        if hasattr(self, "_init_callback_context"):  # scikit-learn >= 1.9
+        if callbacks and hasattr(self, "_init_callback_context"):  # sklearn >= 1.9
             # One subtask per iteration, plus the empty one CallbackBridge closes.
             callback_ctx = self._init_callback_context(max_subtasks=self.max_iter + 1)
             callback_data = {
@@ -356,12 +389,11 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         Y = self._encode_target(y)
         sizes = self._hidden_sizes()
         device = _resolve_device(self.device)
-        dtype = torch.float64 if X.dtype == np.float64 else torch.float32
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
 
         solver = self._resolve_solver(sizes, X.shape[0])
-        X_val = None
+        X_val = Y_val = sw_val = None
         if self.early_stopping and solver in ("adam", "sgd"):
             stratify = Y if isinstance(self, ClassifierMixin) else None
             parts = [X, Y] + ([sample_weight] if sample_weight is not None else [])
@@ -374,15 +406,44 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             X, X_val, Y, Y_val = split[:4]
             if sample_weight is not None:
                 sample_weight, sw_val = split[4:]
-            else:
-                sw_val = None
 
         X, Y, sample_weight = _merge_duplicates(X, Y, sample_weight)
         n_samples = X.shape[0]
-        n = float(n_samples if sample_weight is None else sample_weight.sum())
+        batch = self.batch_size
+        if batch == "auto":
+            batch = min(1024, n_samples)
+        if self.batch_size != "auto" and self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. "
+                "It is going to be clipped",
+                UserWarning,
+                stacklevel=4,
+            )
+            batch = n_samples
+        return _Prepared(
+            X=X,
+            Y=Y,
+            sample_weight=sample_weight,
+            n=float(n_samples if sample_weight is None else sample_weight.sum()),
+            validation=None if X_val is None else (X_val, Y_val, sw_val),
+            sizes=sizes,
+            device=device,
+            dtype=torch.float64 if X.dtype == np.float64 else torch.float32,
+            seed=seed,
+            solver=solver,
+            batch_size=batch,
+            callback_ctx=callback_ctx,
+            callback_data=callback_data,
+        )
+
+    def _train_prepared(self, prep: _Prepared):
+        """Build (or, warm-started, reuse) the module and train it under the
+        current parameters; store the fitted state.
+        """
+        X, Y, device, dtype, sizes = prep.X, prep.Y, prep.device, prep.dtype, prep.sizes
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
-            _seed(seed, devices)
+            _seed(prep.seed, devices)
             reuse = (
                 self.warm_start
                 and hasattr(self, "module_")
@@ -392,24 +453,32 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 module = self._build_module(X.shape[1], self.n_outputs_, sizes).to(
                     device=device, dtype=dtype
                 )
-                module.reset_parameters(torch.Generator().manual_seed(seed))
+                module.reset_parameters(torch.Generator().manual_seed(prep.seed))
                 self.module_ = module
             module = self.module_.to(device=device, dtype=dtype)
-            weight = None
-            if sample_weight is not None:
-                weight = _to_tensor(sample_weight * (n_samples / n), dtype, device)
-            objective = Objective(
-                module,
-                X if sp.issparse(X) else _to_tensor(X, dtype, device),
-                self._target_tensor(Y, dtype, device),
-                weight,
-                self._loss,
-                self._penalty_terms(module, n),
-            )
+            objective = prep.objective
+            if objective is None or objective.module is not module:
+                weight = None
+                if prep.sample_weight is not None:
+                    weight = _to_tensor(
+                        prep.sample_weight * (X.shape[0] / prep.n), dtype, device
+                    )
+                objective = Objective(
+                    module,
+                    X if sp.issparse(X) else _to_tensor(X, dtype, device),
+                    self._target_tensor(Y, dtype, device),
+                    weight,
+                    self._loss,
+                    quadratic=not isinstance(self, ClassifierMixin),
+                )
+                prep.objective = objective
+            objective.terms = self._penalty_terms(module, prep.n)
+            solver = prep.solver
             if solver == "full-batch":
                 solver = full_batch_solver(objective, smooth=self._is_smooth())
             validation = None
-            if X_val is not None:
+            if prep.validation is not None:
+                X_val, Y_val, sw_val = prep.validation
 
                 def validation():
                     out = self._output(X_val)
@@ -419,18 +488,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                         return -np.inf
                     return self._score_array(out, Y_val, sw_val)
 
-            batch = self.batch_size
-            if batch == "auto":
-                batch = min(1024, n_samples)
-            if self.batch_size != "auto" and self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than sample size. "
-                    "It is going to be clipped",
-                    UserWarning,
-                    stacklevel=3,
-                )
-                batch = n_samples
-            lines, hooks = self._progress(solver, callback_ctx, callback_data)
+            lines, hooks = self._progress(solver, prep.callback_ctx, prep.callback_data)
             history = train(
                 objective,
                 solver=solver,
@@ -438,7 +496,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
                 learning_rate=self.learning_rate_init,
-                batch_size=batch,
+                batch_size=prep.batch_size,
                 validation=validation,
                 verbose=lines,
                 hooks=hooks,
@@ -451,9 +509,9 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         self.validation_scores_ = history.validation_scores
         self.best_validation_score_ = history.best_validation_score
         self._store_linear_part(module)
-        if callback_ctx is not None:
-            callback_ctx.call_on_fit_task_end(
-                estimator=self, reconstruction_attributes={}, **callback_data
+        if prep.callback_ctx is not None:
+            prep.callback_ctx.call_on_fit_task_end(
+                estimator=self, reconstruction_attributes={}, **prep.callback_data
             )
         return self
 

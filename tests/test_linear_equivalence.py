@@ -13,9 +13,9 @@ docs/objectives.md: ``Ridge(alpha)``, ``ElasticNet(alpha, l1_ratio)``,
 import warnings
 
 import numpy as np
-import torch
 import pytest
 import scipy.sparse as sp
+import torch
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -376,10 +376,21 @@ def test_kkt_detects_a_wrong_solution():
         ),
         (LassoNet(hidden_layer_sizes=(), alpha=1e-2), load_linnerud, "fista"),
         (RidgeNetClassifier(hidden_layer_sizes=(), alpha=1e-2), load_iris, "newton"),
-        (LassoNetClassifier(hidden_layer_sizes=(), alpha=0.01), _breast_cancer, "newton"),
+        (
+            LassoNetClassifier(hidden_layer_sizes=(), alpha=0.01),
+            _breast_cancer,
+            "newton",
+        ),
         (LassoNetClassifier(hidden_layer_sizes=(), alpha=0.1), load_iris, "fista"),
     ],
-    ids=["ridge", "lasso", "multi_task_lasso", "logistic", "l1_logistic", "multinomial_l1"],
+    ids=[
+        "ridge",
+        "lasso",
+        "multi_task_lasso",
+        "logistic",
+        "l1_logistic",
+        "multinomial_l1",
+    ],
 )
 def test_max_iter_raises_convergence_warning(model, data, solver):
     X, y = data() if data is _breast_cancer else data(return_X_y=True)
@@ -474,7 +485,9 @@ def test_active_set_solve_meets_optimality_conditions(seed):
         z, lam = z.numpy(), l1.numpy()
         tol = 1e-9 * scale
         nonzero = z != 0
-        np.testing.assert_allclose(r[nonzero], lam[nonzero] * np.sign(z[nonzero]), atol=tol)
+        np.testing.assert_allclose(
+            r[nonzero], lam[nonzero] * np.sign(z[nonzero]), atol=tol
+        )
         assert np.all(np.abs(r[~nonzero]) <= lam[~nonzero] + tol)
         assert 0 < nonzero[:-1].sum() < p
     if seed == 0:

@@ -1,13 +1,17 @@
 """Regularisation paths: sklearn's grid and coefficients in the linear case."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
     load_iris,
     make_friedman1,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge, enet_path
 from sklearn.linear_model._coordinate_descent import _alpha_grid as sk_alpha_grid
 from sklearn.preprocessing import StandardScaler
@@ -136,10 +140,14 @@ def test_network_path_goes_dense_to_sparse():
 
 def test_warm_path_needs_fewer_iterations_than_cold_fits(diabetes):
     X, y = diabetes
-    est = LassoNet(hidden_layer_sizes=())
+    est = LassoNet(hidden_layer_sizes=(), solver="lbfgs")
     path = regularization_path(est, X, y, alphas=10)
     cold = [est.set_params(alpha=a).fit(X, y).n_iter_ for a in path.alphas]
     assert path.n_iter.sum() < sum(cold)
+    # Proximal Newton (the default) solves each lasso in one step, warm or cold.
+    newton = regularization_path(LassoNet(hidden_layer_sizes=()), X, y, alphas=10)
+    np.testing.assert_array_equal(newton.n_iter, 1)
+    np.testing.assert_allclose(newton.coefs, path.coefs, rtol=1e-4, atol=1e-6)
 
 
 def test_validation_scores_and_deep_network(diabetes):
@@ -176,3 +184,29 @@ def test_errors(diabetes):
 class _NoAlpha:
     def get_params(self, deep=True):
         return {"C": 1.0}
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        LassoNet(hidden_layer_sizes=(), l1_ratio=0.7),
+        LassoNet(hidden_layer_sizes=(8,), max_iter=12, random_state=0),
+        RidgeNet(hidden_layer_sizes=(8,), max_iter=12, random_state=0),
+    ],
+    ids=["linear", "lassonet_network", "ridgenet_network"],
+)
+def test_path_equals_warm_started_fits(diabetes, est):
+    """The path validates and prepares the data once and only trains at each
+    alpha; the result is that of calling ``fit`` at each alpha, warm-started."""
+    X, y = diabetes
+    X = X[:200]
+    y = (y[:200] - y[:200].mean()) / y[:200].std()
+    path = regularization_path(est, X, y, alphas=4, path_max_iter=5)
+    manual = clone(est).set_params(warm_start=True)
+    for k, alpha in enumerate(path.alphas):
+        manual.set_params(alpha=alpha, max_iter=est.max_iter if k == 0 else 5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            manual.fit(X, y)
+    np.testing.assert_array_equal(manual.predict(X), path.estimator.predict(X))
+    assert manual.n_iter_ == path.n_iter[-1]
