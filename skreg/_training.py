@@ -598,6 +598,11 @@ class _Newton:
                 step = _active_set_solve(H, H @ x0 - grad, self.l1, x0) - x0
                 # The proximal-Newton decrease: gradient term plus the L1 change.
                 decrease = float(grad @ step) + self._l1(x0 + step) - self._l1(x0)
+            # A step below the parameters' resolution changes nothing: float32
+            # weights cannot meet a float64 tolerance.
+            resolution = torch.finfo(flat.vector.dtype).eps
+            if float(step.abs().max()) <= 4 * resolution * float(x0.abs().max()):
+                return True
             t = 1.0
             while True:
                 flat.vector.copy_(x0 + t * step)

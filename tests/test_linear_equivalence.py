@@ -492,3 +492,24 @@ def test_active_set_solve_meets_optimality_conditions(seed):
         assert 0 < nonzero[:-1].sum() < p
     if seed == 0:
         assert cycled  # the fallback was exercised
+
+
+@pytest.mark.parametrize(
+    "model, ref",
+    [
+        (RidgeNet(hidden_layer_sizes=(), alpha=0.1), Ridge(alpha=0.1)),
+        (LassoNet(hidden_layer_sizes=(), alpha=0.1), Lasso(alpha=0.1, **TIGHT)),
+    ],
+    ids=["ridge", "lasso"],
+)
+def test_newton_on_float32_stops_at_its_resolution(model, ref):
+    """float32 weights cannot meet the float64 tolerance: Newton stops when its
+    step falls below their resolution, without a ConvergenceWarning."""
+    X, y = load_diabetes(return_X_y=True)
+    ours = _fit(model, X.astype(np.float32), y.astype(np.float32))
+    ref.fit(X, y)
+    assert ours.solver_ == "newton" and ours.n_iter_ <= 2
+    assert ours.coef_.dtype == np.float32
+    scale = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
