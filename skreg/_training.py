@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 import torch
+from scipy.linalg import cho_factor, cho_solve
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.sparsefuncs import mean_variance_axis
@@ -647,12 +648,20 @@ def _active_set_solve(A: Tensor, b: Tensor, l1: Tensor, z: Tensor) -> Tensor:
     cycles on correlated features (``load_diabetes`` from zero). There the
     monotone active-set method of :func:`_working_set` takes over, which
     changes one coordinate at a time and cannot cycle.
+
+    The problem is small (at most ``NEWTON_MAX_COEFS`` coordinates), so it is
+    solved in numpy on the CPU: a torch call costs several microseconds of
+    dispatch, a few times a numpy call on vectors of this size, and a path
+    solves one such problem per alpha.
     """
-    found = _pdas(A, b, l1, z)
-    return found if found is not None else _working_set(A, b, l1, z)
+    A_, b_, l1_, z_ = (t.detach().cpu().double().numpy() for t in (A, b, l1, z))
+    found = _pdas(A_, b_, l1_, z_)
+    if found is None:
+        found = _working_set(A_, b_, l1_, z_)
+    return torch.from_numpy(found).to(device=z.device, dtype=z.dtype)
 
 
-def _working_set(A: Tensor, b: Tensor, l1: Tensor, z: Tensor) -> Tensor:
+def _working_set(A: np.ndarray, b: np.ndarray, l1: np.ndarray, z: np.ndarray):
     """Lawson and Hanson's active-set method (for non-negative least squares,
     1974) on the problem of :func:`_active_set_solve`, in sign-oriented
     coordinates.
@@ -667,45 +676,47 @@ def _working_set(A: Tensor, b: Tensor, l1: Tensor, z: Tensor) -> Tensor:
     condition ``|r_j| <= l1_j`` (to rounding).
     """
     free = l1 == 0
-    signs = torch.sign(z).masked_fill(free, 0)
+    signs = np.where(free, 0.0, np.sign(z))
     working = free | (z != 0)
-    x = z.clone()
+    x = z.copy()
     tol = _rounding(b, l1)
     for _ in range(4 * len(b) + 10):
         while True:
-            idx = working.nonzero().squeeze(1)
-            target = torch.zeros_like(x)
+            idx = np.flatnonzero(working)
+            target = np.zeros_like(x)
             if len(idx):
-                target[idx] = _spd_solve(A[idx][:, idx], (b - l1 * signs)[idx])
+                rhs = (b - l1 * signs)[idx]
+                target[idx] = _spd_solve_np(A[np.ix_(idx, idx)], rhs)
             crossing = working & ~free & (target * signs <= 0)
             if not crossing.any():
                 x = target
                 break
             # Move toward the solution until the first coordinate reaches zero.
-            ratio = torch.where(crossing, x / (x - target), math.inf)
-            t = float(ratio.min().clamp(0, 1))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(crossing, x / (x - target), np.inf)
+            t = float(np.clip(ratio.min(), 0, 1))
             x = x + t * (target - x)
             left = crossing & (ratio <= t)
             x[left], working[left], signs[left] = 0.0, False, 0.0
         r = b - A @ x
-        excess = torch.where(working, -math.inf, r.abs() - l1)
+        excess = np.where(working, -np.inf, np.abs(r) - l1)
         j = int(excess.argmax())
-        if float(excess[j]) <= tol:
+        if excess[j] <= tol:
             return x
-        working[j], signs[j] = True, torch.sign(r[j])
+        working[j], signs[j] = True, np.sign(r[j])
     return x
 
 
-def _rounding(b: Tensor, l1: Tensor) -> float:
+def _rounding(b: np.ndarray, l1: np.ndarray) -> float:
     """How far a gradient entry may exceed its L1 strength by rounding alone: a
     coordinate at exactly the threshold (a lasso at ``alpha_max``) stays zero.
     """
-    return 1e-12 * max(float(b.abs().max()), float(l1.max()))
+    return 1e-12 * max(float(np.abs(b).max()), float(l1.max()))
 
 
 def _pdas(
-    A: Tensor, b: Tensor, l1: Tensor, z: Tensor, max_iter: int = 20
-) -> Tensor | None:
+    A: np.ndarray, b: np.ndarray, l1: np.ndarray, z: np.ndarray, max_iter: int = 20
+) -> np.ndarray | None:
     """Primal-dual active-set iterations (Ito & Kunisch, 2008; for the lasso Fan,
     Jiao & Lu, 2014) for the problem of :func:`_active_set_solve`, or None if
     they revisit an active set without converging.
@@ -714,31 +725,50 @@ def _pdas(
     ``|A_jj z_j + r_j| > l1_j``, with that sign ``s_j``; the active coordinates
     solve ``A_AA z_A = b_A - l1_A s_A`` and the others are zero. When the
     active set and its signs repeat at once, the optimality conditions hold
-    (``r_j = l1_j s_j`` on it, ``|r_j| <= l1_j`` off it) and the zeros are exact.
+    (``r_j = l1_j s_j`` on it, ``|r_j| <= l1_j`` off it, both to rounding) and
+    the zeros are exact.
     """
-    c = A.diagonal().clamp(min=_EPS * float(A.diagonal().abs().max()))
+    diagonal = A.diagonal()
+    c = np.maximum(diagonal, _EPS * float(np.abs(diagonal).max()))
     free = l1 == 0
     r = b - A @ z
     tol = _rounding(b, l1)
     seen, previous = set(), None
     for _ in range(max_iter):
         u = c * z + r
-        active = free | (u.abs() > l1 + tol)
-        pattern = torch.where(active, torch.sign(u) + 2, 0).masked_fill(free, 2)
-        key = pattern.to(torch.int8).cpu().numpy().tobytes()
+        active = free | (np.abs(u) > l1 + tol)
+        signs = np.where(active & ~free, np.sign(u), 0.0)
+        key = (active.tobytes(), signs.tobytes())
         if key == previous:
             return z
         if key in seen:
             return None
         seen.add(key)
         previous = key
-        signs = (pattern - 2).masked_fill(~active, 0)
-        idx = active.nonzero().squeeze(1)
-        z = torch.zeros_like(z)
+        idx = np.flatnonzero(active)
+        z = np.zeros_like(z)
         if len(idx):
-            z[idx] = _spd_solve(A[idx][:, idx], (b - l1 * signs)[idx])
+            z[idx] = _spd_solve_np(A[np.ix_(idx, idx)], (b - l1 * signs)[idx])
         r = b - A @ z
     return None
+
+
+def _spd_solve_np(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`_spd_solve` in numpy (LAPACK's Cholesky through scipy)."""
+    try:
+        factor = cho_factor(A, lower=True, check_finite=False)
+    except np.linalg.LinAlgError:
+        factor = None
+    if factor is not None:
+        pivots = factor[0].diagonal() ** 2
+        if pivots.min() > 1e-10 * A.diagonal().max():
+            return cho_solve(factor, b, check_finite=False)
+    eigenvalues, V = np.linalg.eigh(A)
+    cutoff = eigenvalues[-1] * len(b) * _EPS
+    inverse = np.where(
+        eigenvalues > cutoff, 1 / np.where(eigenvalues > 0, eigenvalues, 1), 0
+    )
+    return V @ (inverse * (V.T @ b))
 
 
 def _spd_solve(A: Tensor, b: Tensor) -> Tensor:

@@ -479,7 +479,7 @@ def test_active_set_solve_meets_optimality_conditions(seed):
     for start in [torch.zeros(p + 1, dtype=torch.float64), None]:
         if start is None:  # warm start from the solution at a larger l1
             start = _active_set_solve(A, b, 2 * l1, torch.zeros_like(b))
-        cycled |= _pdas(A, b, l1, start) is None
+        cycled |= _pdas(*(t.numpy() for t in (A, b, l1, start))) is None
         z = _active_set_solve(A, b, l1, start)
         r = (b - A @ z).numpy()
         z, lam = z.numpy(), l1.numpy()
