@@ -11,8 +11,9 @@ lassonet package does). This example times both on the same grid and folds for
 a LassoNet with one hidden layer on ``make_friedman1`` (5 informative features
 out of 15), and compares their cross-validated and held-out scores.
 
-For a linear model the gain is smaller: every fit of a path still converges to
-``tol``, and warm starts save about a third of the solver's iterations (see
+For a linear model every fit, on the path or not, is one (proximal) Newton
+step; the path saves the validation, set-up and pass over the data of every fit
+instead, about 4-5x on ``benchmarks/paths.py``'s problems (see
 ``benchmarks/results/paths.md``).
 """
 

@@ -67,9 +67,11 @@ class _NegLogLoss:
         self.labels = labels
 
     def __call__(self, estimator, X, y, sample_weight=None):
+        # ``X`` is a fold of data the CV estimator has validated (as below).
+        log_proba = estimator._log_proba(estimator._output(X)).cpu().numpy()
         proba = np.zeros((X.shape[0], len(self.labels)))
         columns = np.searchsorted(self.labels, estimator.classes_)
-        proba[:, columns] = estimator.predict_proba(X)
+        proba[:, columns] = np.exp(log_proba)
         return -log_loss(y, proba, labels=self.labels, sample_weight=sample_weight)
 
 
