@@ -487,7 +487,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             objective.terms = self._penalty_terms(module, prep.n)
             solver = prep.solver
             if solver == "full-batch":
-                solver = full_batch_solver(objective, smooth=self._is_smooth())
+                solver = full_batch_solver(objective)
             validation = None
             if prep.validation is not None:
                 X_val, Y_val, sw_val = prep.validation

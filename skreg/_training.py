@@ -458,9 +458,10 @@ _EPS = float(np.finfo(np.float64).eps)
 
 
 class _Newton:
-    """Newton's method for a linear model: an exact Hessian, a pseudo-inverse solve
-    per step (see :func:`_pinv_solve`) and a backtracking (Armijo) line search,
-    like scikit-learn's ``newton-cholesky`` solver; proximal Newton when the
+    """Newton's method for a linear model: an exact Hessian, a Cholesky solve per
+    step (a pseudo-inverse one where the Hessian is singular, see
+    :func:`_spd_solve`) and a backtracking (Armijo) line search, like
+    scikit-learn's ``newton-cholesky`` solver; proximal Newton when the
     objective has an elementwise L1 term (Lasso, ElasticNet, L1 logistic
     regression).
 
@@ -473,12 +474,11 @@ class _Newton:
     variables; Hessians are formed and solved in float64.
 
     With an L1 term ``sum_j l1_j |x_j|`` each step minimises the quadratic model
-    plus the L1 term exactly, by the primal-dual active-set method of
-    :func:`_active_set_solve` (a semismooth Newton method: it stops when the set
-    of non-zero coefficients and their signs repeat, at which point the model's
-    optimality conditions hold to rounding error), and the line search is the
-    proximal-Newton one (Lee, Sun & Saunders, 2014). A squared loss again takes
-    one step, with exact zeros.
+    plus the L1 term exactly, by active sets (:func:`_active_set_solve`: they
+    stop when the set of non-zero coefficients and their signs repeat, at which
+    point the model's optimality conditions hold to rounding error), and the
+    line search is the proximal-Newton one (Lee, Sun & Saunders, 2014). A
+    squared loss again takes one step, with exact zeros.
     """
 
     full_batch = True
@@ -593,7 +593,8 @@ class _Newton:
             x0 = flat.vector.detach().double().clone()
             H = self._hessian()
             if smooth:
-                step = _spd_solve(H, -grad)
+                step = _spd_solve(H.cpu().numpy(), -grad.cpu().numpy())
+                step = torch.from_numpy(step).to(grad)
                 decrease = float(grad @ step)
             else:
                 step = _active_set_solve(H, H @ x0 - grad, self.l1, x0) - x0
@@ -686,7 +687,7 @@ def _working_set(A: np.ndarray, b: np.ndarray, l1: np.ndarray, z: np.ndarray):
             target = np.zeros_like(x)
             if len(idx):
                 rhs = (b - l1 * signs)[idx]
-                target[idx] = _spd_solve_np(A[np.ix_(idx, idx)], rhs)
+                target[idx] = _spd_solve(A[np.ix_(idx, idx)], rhs)
             crossing = working & ~free & (target * signs <= 0)
             if not crossing.any():
                 x = target
@@ -748,13 +749,23 @@ def _pdas(
         idx = np.flatnonzero(active)
         z = np.zeros_like(z)
         if len(idx):
-            z[idx] = _spd_solve_np(A[np.ix_(idx, idx)], (b - l1 * signs)[idx])
+            z[idx] = _spd_solve(A[np.ix_(idx, idx)], (b - l1 * signs)[idx])
         r = b - A @ z
     return None
 
 
-def _spd_solve_np(A: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """:func:`_spd_solve` in numpy (LAPACK's Cholesky through scipy)."""
+def _spd_solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``A x = b`` for a symmetric positive semi-definite ``A``: by Cholesky
+    (LAPACK, through scipy), or by :func:`_pinv_solve` where ``A`` is singular to
+    working precision.
+
+    A singular direction shows as a vanishing Cholesky pivot (the Schur
+    complement of the first coordinate it involves); a pivot below ``1e-10``
+    of the largest diagonal entry sends the solve to the pseudo-inverse, which
+    costs an eigendecomposition (16x a Cholesky solve at 200 coefficients).
+    Newton's systems have at most ``NEWTON_MAX_COEFS`` unknowns, so they are
+    solved in numpy on the CPU whatever the device.
+    """
     try:
         factor = cho_factor(A, lower=True, check_finite=False)
     except np.linalg.LinAlgError:
@@ -763,40 +774,20 @@ def _spd_solve_np(A: np.ndarray, b: np.ndarray) -> np.ndarray:
         pivots = factor[0].diagonal() ** 2
         if pivots.min() > 1e-10 * A.diagonal().max():
             return cho_solve(factor, b, check_finite=False)
-    eigenvalues, V = np.linalg.eigh(A)
-    cutoff = eigenvalues[-1] * len(b) * _EPS
-    inverse = np.where(
-        eigenvalues > cutoff, 1 / np.where(eigenvalues > 0, eigenvalues, 1), 0
-    )
-    return V @ (inverse * (V.T @ b))
-
-
-def _spd_solve(A: Tensor, b: Tensor) -> Tensor:
-    """Solve ``A x = b`` for a symmetric positive semi-definite ``A``: by Cholesky,
-    or by :func:`_pinv_solve` where ``A`` is singular to working precision.
-
-    A singular direction shows as a vanishing Cholesky pivot (the Schur
-    complement of the first coordinate it involves); a pivot below ``1e-10``
-    of the largest diagonal entry sends the solve to the pseudo-inverse, which
-    costs an eigendecomposition (16x a Cholesky solve at 200 coefficients).
-    """
-    L, info = torch.linalg.cholesky_ex(A)
-    pivots = L.diagonal() ** 2
-    if int(info) == 0 and float(pivots.min()) > 1e-10 * float(A.diagonal().max()):
-        return torch.cholesky_solve(b.unsqueeze(1), L).squeeze(1)
     return _pinv_solve(A, b)
 
 
-def _pinv_solve(H: Tensor, b: Tensor) -> Tensor:
+def _pinv_solve(H: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Minimum-norm solution of ``H x = b`` for a symmetric positive semi-definite
     ``H``. A multinomial model's intercepts are only defined up to a common shift
     (the Hessian is singular along it, the gradient orthogonal to it): a Cholesky
     solve would move along that direction by rounding error, the pseudo-inverse
     does not, so the intercepts keep summing to zero as scikit-learn's do.
     """
-    eigenvalues, V = torch.linalg.eigh(H)
+    eigenvalues, V = np.linalg.eigh(H)
     cutoff = eigenvalues[-1] * len(b) * _EPS
-    inverse = torch.where(eigenvalues > cutoff, 1 / eigenvalues, 0.0)
+    positive = eigenvalues > cutoff
+    inverse = np.where(positive, 1 / np.where(positive, eigenvalues, 1), 0.0)
     return V @ (inverse * (V.T @ b))
 
 
@@ -805,7 +796,7 @@ def _pinv_solve(H: Tensor, b: Tensor) -> Tensor:
 NEWTON_MAX_COEFS = 500
 
 
-def full_batch_solver(objective: Objective, *, smooth: bool) -> str:
+def full_batch_solver(objective: Objective) -> str:
     """The full-batch solver for a linear model.
 
     Newton (proximal Newton with an L1 term) on dense data with at most
