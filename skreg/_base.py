@@ -481,7 +481,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     self._target_tensor(Y, dtype, device),
                     weight,
                     self._loss,
-                    quadratic=not isinstance(self, ClassifierMixin),
+                    quadratic=self._quadratic_loss,
                 )
                 prep.objective = objective
             objective.terms = self._penalty_terms(module, prep.n)
@@ -612,6 +612,7 @@ class RegressorNet(RegressorMixin, BaseNet):
     """Target handling for regression: 1-D or 2-D float targets."""
 
     _multi_output = True
+    _quadratic_loss = True  # half the squared error
 
     @staticmethod
     def _loss(out: torch.Tensor, Y: torch.Tensor, weight=None) -> torch.Tensor:
@@ -671,6 +672,7 @@ class ClassifierNet(ClassifierMixin, BaseNet):
     """
 
     _multi_output = False
+    _quadratic_loss = False  # the log-loss
     _coef_is_1d = False
 
     def _encode_target(self, y: np.ndarray) -> np.ndarray:

@@ -210,3 +210,24 @@ def test_path_equals_warm_started_fits(diabetes, est):
             manual.fit(X, y)
     np.testing.assert_array_equal(manual.predict(X), path.estimator.predict(X))
     assert manual.n_iter_ == path.n_iter[-1]
+
+
+def test_linear_path_reads_the_data_once(diabetes, monkeypatch):
+    """A squared loss is its own quadratic model: along a linear path Newton forms
+    the Hessian and the model once, then solves every alpha without a pass over
+    the data, so the number of forward passes does not grow with the grid."""
+    from skreg._modules import Net
+
+    X, y = diabetes
+    passes = []
+    forward = Net.forward
+    monkeypatch.setattr(
+        Net, "forward", lambda self, x: passes.append(1) or forward(self, x)
+    )
+    for n_alphas in (5, 20):
+        passes.clear()
+        path = regularization_path(
+            LassoNet(hidden_layer_sizes=()), X, y, alphas=n_alphas
+        )
+        assert np.all(path.n_iter == 1)
+        assert len(passes) == 2  # the model at zero weights, the Hessian
