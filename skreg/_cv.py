@@ -67,7 +67,7 @@ class _NegLogLoss:
         self.labels = labels
 
     def __call__(self, estimator, X, y, sample_weight=None):
-        # ``X`` is a fold of data the CV estimator has validated (as below).
+        # ``X`` is a fold of data the CV estimator has validated: no checks.
         log_proba = estimator._log_proba(estimator._output(X)).cpu().numpy()
         proba = np.zeros((X.shape[0], len(self.labels)))
         columns = np.searchsorted(self.labels, estimator.classes_)
@@ -78,8 +78,8 @@ class _NegLogLoss:
 def _neg_mean_squared_error(estimator, X, y, sample_weight=None):
     """The default regression score, ``neg_mean_squared_error`` (averaged over
     outputs), without the input checks of a public scorer: ``X`` and ``y`` are
-    folds of data the CV estimator has validated. Scoring 30 alphas on 5 folds
-    of 400 x 200 took 0.20 s through scikit-learn's scorer, 0.02 s here.
+    folds of data the CV estimator has validated. 150 scores of a linear model
+    on 400 x 200 took 0.091 s through scikit-learn's scorer, 0.017 s here.
     """
     pred = estimator._decode(estimator._output(X)).reshape(len(y), -1)
     errors = ((np.asarray(y).reshape(len(y), -1) - pred) ** 2).mean(axis=1)
