@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -192,8 +192,24 @@ class _NoAlpha:
         LassoNet(hidden_layer_sizes=(), l1_ratio=0.7),
         LassoNet(hidden_layer_sizes=(8,), max_iter=12, random_state=0),
         RidgeNet(hidden_layer_sizes=(8,), max_iter=12, random_state=0),
+        RidgeNet(
+            hidden_layer_sizes=(8,),
+            solver="adam",
+            early_stopping=True,
+            max_iter=12,
+            random_state=0,
+        ),
+        LassoNetClassifier(hidden_layer_sizes=()),
+        RidgeNetClassifier(hidden_layer_sizes=(8,), max_iter=12, random_state=0),
     ],
-    ids=["linear", "lassonet_network", "ridgenet_network"],
+    ids=[
+        "linear",
+        "lassonet_network",
+        "ridgenet_network",
+        "early_stopping",
+        "linear_classifier",
+        "network_classifier",
+    ],
 )
 def test_path_equals_warm_started_fits(diabetes, est):
     """The path validates and prepares the data once and only trains at each
@@ -201,6 +217,8 @@ def test_path_equals_warm_started_fits(diabetes, est):
     X, y = diabetes
     X = X[:200]
     y = (y[:200] - y[:200].mean()) / y[:200].std()
+    if is_classifier(est):
+        y = np.digitize(y, [-0.5, 0.5])  # three classes
     path = regularization_path(est, X, y, alphas=4, path_max_iter=5)
     manual = clone(est).set_params(warm_start=True)
     for k, alpha in enumerate(path.alphas):
