@@ -467,9 +467,12 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 )
                 module.reset_parameters(torch.Generator().manual_seed(prep.seed))
                 self.module_ = module
-            module = self.module_.to(device=device, dtype=dtype)
+            module = self.module_
             objective = prep.objective
             if objective is None or objective.module is not module:
+                # A warm-started module may live elsewhere (unpickled, say);
+                # one that trained on this objective is already in place.
+                module.to(device=device, dtype=dtype)
                 weight = None
                 if prep.sample_weight is not None:
                     weight = _to_tensor(

@@ -22,6 +22,8 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _check_sample_weight, check_array, column_or_1d
 
+from ._training import one_blas_thread
+
 __all__ = ["regularization_path"]
 
 
@@ -188,38 +190,39 @@ def _fit_path(
     scores, coefs, n_selected, objectives, n_iter = [], [], [], [], []
     not_converged = 0
     prepared = None
-    for k, alpha in enumerate(alphas):
-        # Plain attributes: set_params would rebuild the parameter list (0.1 ms,
-        # a tenth of a linear fit here); both values are valid by construction.
-        est.alpha = float(alpha)
-        est.max_iter = max_iter if k == 0 else later_max_iter
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            # Validated and prepared once; each alpha only trains, warm-started,
-            # and the solvers reuse what they derived from the data.
-            if prepared is None:
-                prepared = est._prepare(X, y, sample_weight, callbacks=False)
-            est._train_prepared(prepared)
-        for w in caught:
-            if issubclass(w.category, ConvergenceWarning) and "Maximum iter" in str(
-                w.message
-            ):
-                not_converged += 1
-            else:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if scorer is not None:
-            kwargs = (
-                {}
-                if sample_weight_val is None
-                else {"sample_weight": sample_weight_val}
-            )
-            scores.append(scorer(est, X_val, y_val, **kwargs))
-        if record:
-            coef, k = _path_record(est)
-            coefs.append(coef)
-            n_selected.append(k)
-            objectives.append(est.loss_curve_[-1] if est.loss_curve_ else np.nan)
-            n_iter.append(est.n_iter_)
+    with one_blas_thread():  # for every fit and score of the path
+        for k, alpha in enumerate(alphas):
+            # Plain attributes: set_params would rebuild the parameter list (0.1 ms,
+            # a tenth of a linear fit here); both values are valid by construction.
+            est.alpha = float(alpha)
+            est.max_iter = max_iter if k == 0 else later_max_iter
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
+                # Validated and prepared once; each alpha only trains, warm-started,
+                # and the solvers reuse what they derived from the data.
+                if prepared is None:
+                    prepared = est._prepare(X, y, sample_weight, callbacks=False)
+                est._train_prepared(prepared)
+            for w in caught:
+                if issubclass(w.category, ConvergenceWarning) and "Maximum iter" in str(
+                    w.message
+                ):
+                    not_converged += 1
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            if scorer is not None:
+                kwargs = (
+                    {}
+                    if sample_weight_val is None
+                    else {"sample_weight": sample_weight_val}
+                )
+                scores.append(scorer(est, X_val, y_val, **kwargs))
+            if record:
+                coef, k = _path_record(est)
+                coefs.append(coef)
+                n_selected.append(k)
+                objectives.append(est.loss_curve_[-1] if est.loss_curve_ else np.nan)
+                n_iter.append(est.n_iter_)
     if not_converged:
         warnings.warn(
             f"{not_converged} of {len(alphas)} fits along the regularization path "

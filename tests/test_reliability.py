@@ -296,3 +296,31 @@ def test_read_only_memory_mapped_input(Est, dtype, tmp_path):
     assert not [w for w in caught if "not writable" in str(w.message)]
     np.testing.assert_array_equal(pred, _fitted(Est, X, y).predict(X))
     assert pred.dtype == (dtype if not is_classifier(est) else y.dtype)
+
+
+def test_blas_on_one_thread_while_training_then_restored(monkeypatch):
+    """numpy's and scipy's BLAS run on one thread inside every fit, including
+    each fit of a regularisation path (which holds the limit across its fits),
+    and the caller's setting is back afterwards."""
+    from threadpoolctl import threadpool_info
+
+    import skreg._training as training
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    seen = []
+    monitor = training._Monitor.__call__
+
+    def spy(self, loss):
+        seen.append(blas_threads())
+        return monitor(self, loss)
+
+    monkeypatch.setattr(training._Monitor, "__call__", spy)
+    rng = np.random.RandomState(0)
+    X, y = rng.standard_normal((60, 4)), rng.standard_normal(60)
+    before = blas_threads()
+    skreg.RidgeNet(hidden_layer_sizes=(4,), max_iter=3).fit(X, y)
+    skreg.regularization_path(skreg.LassoNet(hidden_layer_sizes=()), X, y, alphas=4)
+    assert len(seen) >= 7 and all(s == {1} for s in seen)
+    assert blas_threads() == before
