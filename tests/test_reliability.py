@@ -298,6 +298,7 @@ def test_read_only_memory_mapped_input(Est, dtype, tmp_path):
     assert pred.dtype == (dtype if not is_classifier(est) else y.dtype)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_blas_on_one_thread_while_training_then_restored(monkeypatch):
     """numpy's and scipy's BLAS run on one thread inside every fit, including
     each fit of a regularisation path (which holds the limit across its fits),
