@@ -49,7 +49,7 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
 
     solver : {'auto', 'newton', 'lbfgs', 'fista', 'adam', 'sgd'}, default='auto'
         ``'newton'``: Newton's method with an exact Hessian, for linear models
-        on dense data (like scikit-learn's ``'newton-cholesky'``); proximal
+        (like scikit-learn's ``'newton-cholesky'``), dense or sparse; proximal
         Newton, with exact active-set steps, when the objective has an
         elementwise L1 part. ``'lbfgs'``: full-batch L-BFGS-B (scipy); smooth
         objectives, and an elementwise L1 part through bound constraints.
@@ -57,7 +57,7 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         ``'adam'``, ``'sgd'``: mini-batch updates, each followed by the
         penalty's proximal step. ``'auto'`` picks a deterministic full-batch
         solver for linear models and small data sets (``n_samples <= 2000``):
-        for a linear model on dense data with at most 500 coefficients and no
+        for a linear model with at most 500 coefficients and no
         group L1 part Newton, else L-BFGS when it applies, else FISTA; and Adam
         for larger data or whenever dropout is active.
 

@@ -485,10 +485,6 @@ class _Newton:
     full_batch = True
 
     def __init__(self, objective: Objective, flat: _Flat, **_):
-        if sp.issparse(objective.X):
-            raise ValueError(
-                "solver='newton' needs dense X; use solver='lbfgs' for sparse input."
-            )
         self.objective, self.flat = objective, flat
         self.curvature = _penalty_curvature(objective, flat).double()
         self.l1 = torch.zeros_like(self.curvature)
@@ -504,10 +500,14 @@ class _Newton:
                 )
             index = next(i for i, p in enumerate(flat.params) if p is form[0])
             self.l1[flat.slice(index)] = form[1]
-        if "X1" not in objective.cache:
-            X = objective._X_full
-            ones = torch.ones_like(X[:, :1])
-            objective.cache["X1"] = torch.cat([X, ones], dim=1).double()
+        if "X1" not in objective.cache:  # the inputs with a column of ones
+            X = objective.X
+            if sp.issparse(X):
+                ones = np.ones((X.shape[0], 1))
+                X1 = sp.hstack([X, ones], format="csr", dtype=np.float64)
+            else:
+                X1 = torch.cat([X, torch.ones_like(X[:, :1])], dim=1).double()
+            objective.cache["X1"] = X1
         self.X1 = objective.cache["X1"]
         self.n_out = objective.module.linears[0].weight.shape[0]
         # Hessian rows are built in the order (output k, input j) with the
@@ -544,7 +544,14 @@ class _Newton:
             ]
         H_out = torch.stack(rows, dim=1).double()  # (n, K, K)
         X1 = self.X1
-        if K == 1:
+        if sp.issparse(X1):  # blocks X1^T diag(H_out[:, k, l]) X1, by scipy
+            h = H_out.cpu().numpy()
+            blocks = [
+                [(X1.T @ X1.multiply(h[:, k, m, None])).toarray() for m in range(K)]
+                for k in range(K)
+            ]
+            H = torch.from_numpy(np.block(blocks)).to(H_out.device)
+        elif K == 1:
             H = X1.T @ (H_out[:, 0] * X1)
         else:
             H = torch.einsum("ikl,ij,im->kjlm", H_out, X1, X1).reshape(
@@ -797,14 +804,14 @@ NEWTON_MAX_COEFS = 500
 def full_batch_solver(objective: Objective) -> str:
     """The full-batch solver for a linear model.
 
-    Newton (proximal Newton with an L1 term) on dense data with at most
-    ``NEWTON_MAX_COEFS`` coefficients when any non-smooth part is elementwise;
-    else L-BFGS-B when it is elementwise (or absent); else FISTA.
+    Newton (proximal Newton with an L1 term) with at most ``NEWTON_MAX_COEFS``
+    coefficients when any non-smooth part is elementwise; else L-BFGS-B when it
+    is elementwise (or absent); else FISTA.
     """
     n_coefs = sum(p.numel() for p in objective.module.parameters())
     forms = [p.bound_form(ts) for p, ts in objective.terms if not p.smooth_only]
     elementwise = all(f is not None for f in forms)
-    if elementwise and not sp.issparse(objective.X) and n_coefs <= NEWTON_MAX_COEFS:
+    if elementwise and n_coefs <= NEWTON_MAX_COEFS:
         return "newton"
     return "lbfgs" if elementwise else "fista"
 

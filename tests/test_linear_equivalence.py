@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from sklearn.base import clone
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -427,12 +428,10 @@ def test_tol_controls_precision(solver):
 def test_newton_is_auto_only_where_it_applies():
     X, y = load_diabetes(return_X_y=True)
     assert RidgeNet(hidden_layer_sizes=()).fit(X, y).solver_ == "newton"
-    # Sparse input, or more coefficients than a Hessian is worth: L-BFGS.
-    assert RidgeNet(hidden_layer_sizes=()).fit(sp.csr_matrix(X), y).solver_ == "lbfgs"
+    assert RidgeNet(hidden_layer_sizes=()).fit(sp.csr_matrix(X), y).solver_ == "newton"
+    # More coefficients than a Hessian is worth: L-BFGS.
     wide = np.random.RandomState(0).standard_normal((50, 600))
     assert RidgeNet(hidden_layer_sizes=()).fit(wide, y[:50]).solver_ == "lbfgs"
-    with pytest.raises(ValueError, match="solver='newton' needs dense X"):
-        RidgeNet(hidden_layer_sizes=(), solver="newton").fit(sp.csr_matrix(X), y)
     for model in [
         RidgeNet(hidden_layer_sizes=(4,), solver="newton"),
         LassoNet(hidden_layer_sizes=(4,), alpha=0.1, solver="newton"),
@@ -514,3 +513,34 @@ def test_newton_on_float32_stops_at_its_resolution(model, ref):
     scale = np.abs(ref.coef_).max()
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-5 * scale)
     np.testing.assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
+
+
+@pytest.mark.parametrize(
+    "model, data",
+    [
+        (RidgeNet(hidden_layer_sizes=(), alpha=0.1), "diabetes"),
+        (LassoNet(hidden_layer_sizes=(), alpha=0.1, l1_ratio=0.7), "diabetes"),
+        (RidgeNetClassifier(hidden_layer_sizes=(), alpha=0.01), "iris"),
+        (LassoNetClassifier(hidden_layer_sizes=(), alpha=0.01), "iris_binary"),
+    ],
+    ids=["ridge", "elastic_net", "multinomial", "l1_logistic"],
+)
+def test_newton_on_sparse_input_equals_dense(model, data):
+    """Sparse X: the Hessian's blocks ``X1^T diag(h) X1`` come from scipy's
+    sparse products; the solution is the dense one, zeros included."""
+    X, y = {
+        "diabetes": REGRESSION["diabetes"],
+        "iris": _iris,
+        "iris_binary": _iris_binary,
+    }[data]()
+    X = np.where(np.abs(X) < 0.5 * np.abs(X).std(), 0.0, X)  # about a third zeros
+    sw = _weights(len(X))
+    dense = _fit(clone(model), X, y, sw)
+    sparse = _fit(clone(model), sp.csr_matrix(X), y, sw)
+    assert sparse.solver_ == dense.solver_ == "newton"
+    assert sparse.n_iter_ == dense.n_iter_
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        sparse.intercept_, dense.intercept_, rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_array_equal(sparse.coef_ == 0, dense.coef_ == 0)
