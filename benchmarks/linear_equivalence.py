@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.datasets import (
     load_breast_cancer,
@@ -54,6 +55,15 @@ def sparse_truth(n=2000, d=50):
     return X, X @ coef + 4.0 + rng.standard_normal(n)
 
 
+def sparse_csr(n=5000, d=100):
+    """scipy CSR at 5 % density (as one-hot or count features); 10 true coefficients."""
+    rng = np.random.RandomState(1)
+    X = sp.random(n, d, density=0.05, format="csr", random_state=rng)
+    coef = np.zeros(d)
+    coef[rng.choice(d, 10, replace=False)] = rng.uniform(-3, 3, 10)
+    return X, X @ coef + 1.0 + 0.1 * rng.standard_normal(n)
+
+
 def scaled(loader):
     X, y = loader(return_X_y=True)
     return StandardScaler().fit_transform(X), y
@@ -65,6 +75,7 @@ DATA = {
         10000, 100, n_informative=20, noise=10.0, bias=2.0, random_state=0
     ),
     "sparse truth 2000x50 (raw)": sparse_truth,
+    "sparse CSR 5000x100 (5 %)": sparse_csr,
     "linnerud 20x3, 3 outputs (raw)": lambda: load_linnerud(return_X_y=True),
     "breast_cancer 569x30 (std)": lambda: scaled(load_breast_cancer),
     "iris 150x4, 3 classes (std)": lambda: scaled(load_iris),
@@ -75,7 +86,7 @@ DATA = {
 
 
 def ridge(a, n):
-    return RidgeNet((), alpha=a), Ridge(alpha=a), Ridge(alpha=a)
+    return RidgeNet((), alpha=a), Ridge(alpha=a), Ridge(alpha=a, tol=1e-10)
 
 
 def lasso(a, n):
@@ -118,6 +129,8 @@ CASES = [
     ("Lasso", lasso, "diabetes 442x10", [1e-3, 1e-1, 1.0]),
     ("Lasso", lasso, "make_regression 10000x100", [1e-2, 1.0, 10.0]),
     ("Lasso", lasso, "sparse truth 2000x50 (raw)", [1e-3, 1e-1, 1.0]),
+    ("Lasso", lasso, "sparse CSR 5000x100 (5 %)", [1e-4, 1e-3, 1e-2]),
+    ("Ridge", ridge, "sparse CSR 5000x100 (5 %)", [1e-2, 1.0, 1e2]),
     ("ElasticNet(0.5)", enet, "diabetes 442x10", [1e-3, 1e-1, 1.0]),
     ("ElasticNet(0.5)", enet, "sparse truth 2000x50 (raw)", [1e-3, 1e-1, 1.0]),
     ("MultiTaskLasso", mtlasso, "linnerud 20x3, 3 outputs (raw)", [1e-2, 1.0, 10.0]),
@@ -157,7 +170,7 @@ def main():
         for model_name, make, data_name, alphas in CASES:
             X, y = cache[data_name]
             for alpha in alphas:
-                ours, default, tight = make(alpha, len(X))
+                ours, default, tight = make(alpha, X.shape[0])
                 ours.fit(X, y)
                 tight.fit(X, y)
                 coef, ref = np.atleast_2d(ours.coef_), np.atleast_2d(tight.coef_)
