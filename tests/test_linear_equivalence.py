@@ -544,3 +544,22 @@ def test_newton_on_sparse_input_equals_dense(model, data):
         sparse.intercept_, dense.intercept_, rtol=1e-10, atol=1e-12
     )
     np.testing.assert_array_equal(sparse.coef_ == 0, dense.coef_ == 0)
+
+
+@pytest.mark.parametrize("K", [1, 3])
+def test_newton_hessian_blocks_chunked_and_sparse(K):
+    """Newton's data Hessian ``sum_i H_i (x) x1_i x1_i^T``, formed a chunk of
+    rows at a time (no float64 copy of the whole X) or by scipy for sparse X,
+    equals the direct formula."""
+    from skreg._training import _gram_blocks
+
+    rng = np.random.RandomState(K)
+    X = rng.standard_normal((50, 4)).astype(np.float32)
+    A = rng.standard_normal((50, K, K))
+    H_out = torch.tensor(A @ A.transpose(0, 2, 1))  # a PSD block per sample
+    X1 = np.hstack([X.astype(np.float64), np.ones((50, 1))])
+    expected = np.einsum("ikl,ij,im->kjlm", H_out.numpy(), X1, X1).reshape(5 * K, -1)
+    chunked = _gram_blocks(torch.from_numpy(X), H_out, chunk=7)
+    from_sparse = _gram_blocks(sp.csr_matrix(X), H_out)
+    np.testing.assert_allclose(chunked.numpy(), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(from_sparse.numpy(), expected, rtol=1e-12, atol=1e-12)
