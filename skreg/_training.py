@@ -288,6 +288,28 @@ class _Coordinates:
         return [inverse[self.flat.slice(i)].view_as(p) for i, p in enumerate(params)]
 
 
+def _elementwise_l1(
+    objective: Objective, flat: _Flat, advice: str, solver: str
+) -> list[tuple[int, float]]:
+    """``(parameter index, l1)`` of every non-smooth penalty, each of which must be
+    an elementwise L1 term (see the penalties' ``bound_form``).
+    """
+    found = []
+    for penalty, tensors in objective.terms:
+        if penalty.smooth_only:
+            continue
+        form = penalty.bound_form(tensors)
+        if form is None:
+            raise ValueError(
+                f"solver={solver!r} cannot handle the {type(penalty).__name__} "
+                f"penalty of this model (its L1 part is not elementwise); {advice}."
+            )
+        found.append(
+            (next(i for i, p in enumerate(flat.params) if p is form[0]), form[1])
+        )
+    return found
+
+
 def _smooth_value_and_grad(objective: Objective, flat: _Flat) -> tuple[Tensor, Tensor]:
     """Full-batch ``data + smooth penalties`` and its gradient, ``flat.grad``
     (overwritten by the next call).
@@ -315,18 +337,10 @@ class _LBFGSB:
     def __init__(self, objective: Objective, flat: _Flat, **_):
         self.objective, self.flat, self.params = objective, flat, flat.params
         self.offsets = flat.offsets
-        self.split: list[tuple[int, float]] = []  # (parameter index, l1 strength)
-        for penalty, tensors in objective.terms:
-            if penalty.smooth_only:
-                continue
-            form = penalty.bound_form(tensors)
-            if form is None:
-                raise ValueError(
-                    f"solver='lbfgs' cannot handle the {type(penalty).__name__} "
-                    "penalty of this network; use solver='fista', 'adam' or 'sgd'."
-                )
-            index = next(i for i, p in enumerate(self.params) if p is form[0])
-            self.split.append((index, form[1]))
+        # (parameter index, l1 strength)
+        self.split = _elementwise_l1(
+            objective, flat, "use solver='fista', 'adam' or 'sgd'", "lbfgs"
+        )
         self.coords = _Coordinates(objective, flat)  # in the parameters' dtype
         self._last: np.ndarray | None = None  # the point the parameters hold
         scale = self.coords.scale.cpu().double().numpy()
@@ -488,18 +502,10 @@ class _Newton:
         self.objective, self.flat = objective, flat
         self.curvature = _penalty_curvature(objective, flat).double()
         self.l1 = torch.zeros_like(self.curvature)
-        for penalty, tensors in objective.terms:
-            if penalty.smooth_only:
-                continue
-            form = penalty.bound_form(tensors)
-            if form is None:
-                raise ValueError(
-                    f"solver='newton' cannot handle the {type(penalty).__name__} "
-                    "penalty of this model (its L1 part is not elementwise); use "
-                    "solver='fista'."
-                )
-            index = next(i for i, p in enumerate(flat.params) if p is form[0])
-            self.l1[flat.slice(index)] = form[1]
+        for index, l1 in _elementwise_l1(
+            objective, flat, "use solver='fista'", "newton"
+        ):
+            self.l1[flat.slice(index)] = l1
         self.n_out = objective.module.linears[0].weight.shape[0]
         # Hessian rows are built in the order (output k, input j) with the
         # intercept as input d; the parameters are W (row-major), then b.
