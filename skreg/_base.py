@@ -470,9 +470,8 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             module = self.module_
             objective = prep.objective
             if objective is None or objective.module is not module:
-                # A warm-started module may live elsewhere (unpickled, say);
-                # one that trained on this objective is already in place.
-                module.to(device=device, dtype=dtype)
+                if reuse:  # it may live elsewhere (unpickled, say)
+                    module.to(device=device, dtype=dtype)
                 weight = None
                 if prep.sample_weight is not None:
                     weight = _to_tensor(

@@ -515,37 +515,45 @@ class _Newton:
         self.model = None
         if objective.quadratic:
             if "model" not in objective.cache:
-                # At zero weights the smooth penalties and their gradients vanish:
-                # the data loss there and its gradient complete the model.
-                x = flat.vector.clone()
-                flat.vector.zero_()
-                f0, g0 = _smooth_value_and_grad(objective, flat)
-                objective.cache["model"] = (float(f0), -g0.double().clone())
-                flat.vector.copy_(x)
+                # At zero weights the outputs are zero and the smooth penalties
+                # and their gradients vanish: the data loss there, its gradient
+                # and its (constant) Hessian are the whole model, from one pass.
+                zero = objective.Y.new_zeros(objective.Y.shape)
+                f0, g0, H_out = self._output_derivatives(zero)
+                objective.cache["hessian"] = self._in_parameters(H_out)
+                gradient = _gram_vector(objective.X, g0.double())[self.order]
+                objective.cache["model"] = (f0, -gradient)
             self.model = objective.cache["model"]
+
+    def _output_derivatives(self, out: Tensor) -> tuple[float, Tensor, Tensor]:
+        """The data loss at outputs ``out``, its gradient ``(n, K)`` and its
+        Hessian ``(n, K, K)`` in them: autograd, one backward pass per output.
+        """
+        obj = self.objective
+        with torch.enable_grad():
+            out = out.detach().requires_grad_()
+            loss = obj.loss(out, obj.Y, obj.weight)
+            (g,) = torch.autograd.grad(loss, out, create_graph=True)
+            K = out.shape[1]
+            rows = [
+                torch.autograd.grad(g[:, k].sum(), out, retain_graph=k < K - 1)[0]
+                for k in range(K)
+            ]
+        return float(loss.detach()), g.detach(), torch.stack(rows, dim=1).double()
+
+    def _in_parameters(self, H_out: Tensor) -> Tensor:
+        """The data loss's Hessian in the parameters, from the one in the outputs."""
+        return _gram_blocks(self.objective.X, H_out)[self.order][:, self.order]
 
     def _data_hessian(self) -> Tensor:
         """Hessian of the data loss; formed once for a quadratic loss, whose
         Hessian is the same everywhere.
         """
         obj = self.objective
-        if obj.quadratic and "hessian" in obj.cache:
-            return obj.cache["hessian"]
-        with torch.enable_grad():
-            out = obj.module(obj._X_full).detach().requires_grad_()
-            loss = obj.loss(out, obj.Y, obj.weight)
-            (g,) = torch.autograd.grad(loss, out, create_graph=True)
-            K = self.n_out
-            rows = [
-                torch.autograd.grad(g[:, k].sum(), out, retain_graph=k < K - 1)[0]
-                for k in range(K)
-            ]
-        H_out = torch.stack(rows, dim=1).double()  # (n, K, K)
-        H = _gram_blocks(obj.X, H_out)
-        H = H[self.order][:, self.order]
         if obj.quadratic:
-            obj.cache["hessian"] = H
-        return H
+            return obj.cache["hessian"]
+        _, _, H_out = self._output_derivatives(obj.module(obj._X_full))
+        return self._in_parameters(H_out)
 
     def _hessian(self) -> Tensor:
         return self._data_hessian() + torch.diag(self.curvature)
@@ -651,6 +659,24 @@ def _gram_blocks(X, H_out: Tensor, chunk: int = 65536) -> Tensor:
         else:
             H += torch.einsum("ikl,ij,im->kjlm", h, X1, X1).reshape(K * d1, K * d1)
     return H
+
+
+def _gram_vector(X, g: Tensor, chunk: int = 65536) -> Tensor:
+    """``sum_i g[i] (x) x1_i`` with ``x1_i = (x_i, 1)``, in float64, ordered
+    (output, input) like :func:`_gram_blocks`: the gradient in a linear layer's
+    parameters of a loss whose gradient in the outputs is ``g``.
+    """
+    n, K = g.shape
+    if sp.issparse(X):
+        g_np = g.cpu().numpy()
+        Xg = np.vstack([np.asarray(X.T @ g_np), g_np.sum(axis=0, keepdims=True)])
+        return torch.from_numpy(Xg.T.reshape(-1)).to(g.device)
+    Xg = g.new_zeros((X.shape[1] + 1, K))
+    for start in range(0, n, chunk):
+        rows = g[start : start + chunk]
+        Xg[:-1] += X[start : start + chunk].double().T @ rows
+        Xg[-1] += rows.sum(dim=0)
+    return Xg.T.reshape(-1)
 
 
 def _kkt_violation(x: Tensor, grad: Tensor, l1: Tensor) -> float:

@@ -548,10 +548,10 @@ def test_newton_on_sparse_input_equals_dense(model, data):
 
 @pytest.mark.parametrize("K", [1, 3])
 def test_newton_hessian_blocks_chunked_and_sparse(K):
-    """Newton's data Hessian ``sum_i H_i (x) x1_i x1_i^T``, formed a chunk of
-    rows at a time (no float64 copy of the whole X) or by scipy for sparse X,
-    equals the direct formula."""
-    from skreg._training import _gram_blocks
+    """Newton's data Hessian ``sum_i H_i (x) x1_i x1_i^T`` and linear term
+    ``sum_i g_i (x) x1_i``, formed a chunk of rows at a time (no float64 copy of
+    the whole X) or by scipy for sparse X, equal the direct formulas."""
+    from skreg._training import _gram_blocks, _gram_vector
 
     rng = np.random.RandomState(K)
     X = rng.standard_normal((50, 4)).astype(np.float32)
@@ -563,3 +563,9 @@ def test_newton_hessian_blocks_chunked_and_sparse(K):
     from_sparse = _gram_blocks(sp.csr_matrix(X), H_out)
     np.testing.assert_allclose(chunked.numpy(), expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(from_sparse.numpy(), expected, rtol=1e-12, atol=1e-12)
+    # The linear term (the gradient in the parameters), in the same layout.
+    g = torch.tensor(rng.standard_normal((50, K)))
+    expected = np.einsum("ik,ij->kj", g.numpy(), X1).reshape(-1)
+    for X_ in (torch.from_numpy(X), sp.csr_matrix(X)):
+        got = _gram_vector(X_, g, **({} if sp.issparse(X_) else {"chunk": 7}))
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12, atol=1e-12)
