@@ -1,11 +1,12 @@
 """The one training loop.
 
 :func:`train` runs a solver over an :class:`Objective`. A solver only knows how to
-iterate (scipy's L-BFGS-B, FISTA, or epochs of mini-batch Adam/SGD followed by
-proximal steps) and when *it* has converged; after every iteration it hands the
-objective value to the one :class:`_Monitor`, which owns everything else: the
-loss curve, ``verbose`` output, the mini-batch stopping rule, early stopping with
-best-weight restore, and divergence and interrupt handling.
+iterate ((proximal) Newton for linear models, scipy's L-BFGS-B, FISTA, or epochs
+of mini-batch Adam/SGD followed by proximal steps) and when *it* has converged;
+after every iteration it hands the objective value to the one :class:`_Monitor`,
+which owns everything else: the loss curve, ``verbose`` output, the mini-batch
+stopping rule, early stopping with best-weight restore, and divergence and
+interrupt handling.
 """
 
 from __future__ import annotations
@@ -1272,9 +1273,11 @@ def train(
 ) -> History:
     """Minimise ``objective`` in place and return the :class:`History`.
 
-    Full-batch solvers ('lbfgs', 'fista') stop when the largest (projected)
-    gradient entry has shrunk by ``tol * 1e-4`` relative to the start, or when the
-    objective no longer changes in floating point. Mini-batch solvers ('adam',
+    Full-batch solvers ('newton', 'lbfgs', 'fista') stop when their optimality
+    measure (the KKT violation, the largest projected-gradient entry, the
+    proximal-gradient mapping) has shrunk by ``tol * 1e-4`` relative to the start
+    (``tol`` for networks), or when the objective no longer changes in floating
+    point. Mini-batch solvers ('adam',
     'sgd') stop, like scikit-learn's MLP, when the training loss (or, given
     ``validation``, the validation score) has not improved by ``tol`` for more
     than ``n_iter_no_change`` epochs; with ``validation`` the best weights are
