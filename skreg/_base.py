@@ -50,15 +50,15 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
     solver : {'auto', 'newton', 'lbfgs', 'fista', 'adam', 'sgd'}, default='auto'
         ``'newton'``: Newton's method with an exact Hessian, for linear models
         (like scikit-learn's ``'newton-cholesky'``), dense or sparse; proximal
-        Newton, with exact active-set steps, when the objective has an
-        elementwise L1 part. ``'lbfgs'``: full-batch L-BFGS-B (scipy); smooth
+        Newton, with exact active-set steps, when the objective has an L1
+        part. ``'lbfgs'``: full-batch L-BFGS-B (scipy); smooth
         objectives, and an elementwise L1 part through bound constraints.
         ``'fista'``: full-batch accelerated proximal gradient, any penalty.
         ``'adam'``, ``'sgd'``: mini-batch updates, each followed by the
         penalty's proximal step. ``'auto'`` picks a deterministic full-batch
         solver for linear models and small data sets (``n_samples <= 2000``):
-        for a linear model with at most 500 coefficients and no
-        group L1 part Newton, else L-BFGS when it applies, else FISTA; and Adam
+        for a linear model with at most 500 coefficients Newton, else L-BFGS
+        when it applies, else FISTA; and Adam
         for larger data or whenever dropout is active.
 
     batch_size : int or 'auto', default='auto'

@@ -178,6 +178,76 @@ class _Flat:
             p.grad = None
 
 
+class _Groups:
+    """The L1 term of proximal Newton, ``sum_g lam_g ||x_g||_2`` over disjoint
+    groups of coordinates: the columns of each penalised weight matrix (one
+    feature across every output), single coordinates with one output, where
+    it is the elementwise ``sum_j lam_j |x_j|`` of Lasso and ElasticNet.
+
+    ``index`` holds each coordinate's group, -1 where unpenalised.
+    """
+
+    def __init__(self, index: np.ndarray, lam: np.ndarray):
+        self.index, self.lam = index, lam
+        self.penalised = index >= 0
+        self._of = index[self.penalised]
+        self.singletons = bool(np.bincount(self._of, minlength=1).max(initial=0) <= 1)
+
+    @classmethod
+    def of(cls, objective: Objective, flat: _Flat) -> _Groups:
+        index, lam = np.full(int(flat.offsets[-1]), -1), []
+        for penalty, tensors in objective.terms:
+            if penalty.smooth_only:
+                continue
+            # A linear model's (Newton needs one): an elastic net on its weights.
+            tensor, l1 = penalty.group_form(tensors)
+            i = next(i for i, p in enumerate(flat.params) if p is tensor)
+            columns = tensor.shape[1]
+            index[flat.slice(i)] = len(lam) + np.arange(tensor.numel()) % columns
+            lam += [l1] * columns
+        return cls(index, np.asarray(lam, dtype=np.float64))
+
+    @functools.cached_property
+    def members(self) -> list[np.ndarray]:
+        """The coordinates of each group."""
+        order = np.argsort(self.index, kind="stable")
+        bounds = np.searchsorted(self.index[order], np.arange(len(self.lam) + 1))
+        return [order[bounds[g] : bounds[g + 1]] for g in range(len(self.lam))]
+
+    def strengths(self) -> np.ndarray:
+        """Each coordinate's group strength, zero where unpenalised."""
+        out = np.zeros(len(self.index))
+        out[self.penalised] = self.lam[self._of]
+        return out
+
+    def norms(self, x: np.ndarray) -> np.ndarray:
+        """``||x_g||_2`` of every group."""
+        squares = x[self.penalised] ** 2
+        return np.sqrt(np.bincount(self._of, squares, minlength=len(self.lam)))
+
+    def value(self, x: np.ndarray) -> float:
+        return float(self.lam @ self.norms(x))
+
+    def violation(self, x: np.ndarray, grad: np.ndarray) -> float:
+        """Largest entry of the minimum-norm subgradient of ``f + L1`` at ``x``,
+        given ``grad`` of ``f``: ``grad_g + lam_g x_g / ||x_g||`` on a non-zero
+        group, ``max(||grad_g|| - lam_g, 0)`` on a zero one, ``grad`` where
+        unpenalised; zero exactly at the optimum.
+        """
+        out = np.abs(grad)
+        if not self.penalised.any():
+            return float(out.max(initial=0.0))
+        of, lam = self._of, self.lam[self._of]
+        norms = self.norms(x)[of]
+        nonzero = norms > 0
+        pulled = grad[self.penalised] + lam * x[self.penalised] / np.where(
+            nonzero, norms, 1.0
+        )
+        excess = np.maximum(self.norms(grad) - self.lam, 0.0)[of]
+        out[self.penalised] = np.where(nonzero, np.abs(pulled), excess)
+        return float(out.max())
+
+
 def _penalty_curvature(objective: Objective, flat: _Flat) -> Tensor:
     """Hessian diagonal of the smooth penalties, shaped like ``flat.vector``.
 
@@ -478,8 +548,8 @@ class _Newton:
     step (a pseudo-inverse one where the Hessian is singular, see
     :func:`_spd_solve`) and a backtracking (Armijo) line search, like
     scikit-learn's ``newton-cholesky`` solver; proximal Newton when the
-    objective has an elementwise L1 term (Lasso, ElasticNet, L1 logistic
-    regression).
+    objective has an L1 term (Lasso, ElasticNet, L1 logistic regression, and
+    their multi-output and multinomial forms with a group per feature).
 
     For ``f(x) = W x + b`` the Hessian of the data loss is
     ``sum_i H_i (x) [x_i, 1] [x_i, 1]^T``, where ``H_i`` is the loss's Hessian
@@ -492,9 +562,10 @@ class _Newton:
     With an L1 term ``sum_j l1_j |x_j|`` each step minimises the quadratic model
     plus the L1 term exactly, by active sets (:func:`_active_set_solve`: they
     stop when the set of non-zero coefficients and their signs repeat, at which
-    point the model's optimality conditions hold to rounding error), and the
-    line search is the proximal-Newton one (Lee, Sun & Saunders, 2014). A
-    squared loss again takes one step, with exact zeros.
+    point the model's optimality conditions hold to rounding error); with
+    group norms ``sum_g l1_g ||x_g||_2`` by :func:`_group_active_set`. The line
+    search is the proximal-Newton one (Lee, Sun & Saunders, 2014). A squared
+    loss again takes one step, with exact zeros.
     """
 
     full_batch = True
@@ -502,11 +573,8 @@ class _Newton:
     def __init__(self, objective: Objective, flat: _Flat, **_):
         self.objective, self.flat = objective, flat
         self.curvature = _penalty_curvature(objective, flat).double()
-        self.l1 = torch.zeros_like(self.curvature)
-        for index, l1 in _elementwise_l1(
-            objective, flat, "use solver='fista'", "newton"
-        ):
-            self.l1[flat.slice(index)] = l1
+        self.groups = _Groups.of(objective, flat)
+        self.l1 = torch.from_numpy(self.groups.strengths())
         self.n_out = objective.module.linears[0].weight.shape[0]
         # Hessian rows are built in the order (output k, input j) with the
         # intercept as input d; the parameters are W (row-major), then b.
@@ -560,7 +628,7 @@ class _Newton:
         return self._data_hessian() + torch.diag(self.curvature)
 
     def _l1(self, x: Tensor) -> float:
-        return float(self.l1 @ x.abs())
+        return self.groups.value(x.cpu().numpy())
 
     def _state(self) -> tuple[float, Tensor, float]:
         """Objective, smooth gradient and KKT violation at the parameters.
@@ -580,7 +648,8 @@ class _Newton:
         else:
             value, grad = _smooth_value_and_grad(self.objective, self.flat)
             value, grad = float(value), grad.double().clone()
-        return value + self._l1(x), grad, _kkt_violation(x, grad, self.l1)
+        violation = self.groups.violation(x.cpu().numpy(), grad.cpu().numpy())
+        return value + self._l1(x), grad, violation
 
     def run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
         flat = self.flat
@@ -599,7 +668,14 @@ class _Newton:
                 step = torch.from_numpy(step).to(grad)
                 decrease = float(grad @ step)
             else:
-                step = _active_set_solve(H, H @ x0 - grad, self.l1, x0) - x0
+                b = H @ x0 - grad
+                if self.groups.singletons:
+                    step = _active_set_solve(H, b, self.l1, x0) - x0
+                else:
+                    found = _group_active_set(
+                        *(t.cpu().numpy() for t in (H, b, x0)), self.groups
+                    )
+                    step = torch.from_numpy(found).to(x0) - x0
                 # The proximal-Newton decrease: gradient term plus the L1 change.
                 decrease = float(grad @ step) + self._l1(x0 + step) - self._l1(x0)
             # A step below the parameters' resolution changes nothing: float32
@@ -650,16 +726,20 @@ def _gram_blocks(X, H_out: Tensor, chunk: int = 65536) -> Tensor:
         ]
         return torch.from_numpy(np.block(blocks)).to(H_out.device)
     d1 = X.shape[1] + 1
-    H = H_out.new_zeros((K * d1, K * d1))
+    H = H_out.new_zeros((K, d1, K, d1))
+    # Blocks (k, l) and (l, k) are transposes, and a squared loss's are zero
+    # off the diagonal: one matrix product per block needed.
+    pairs = [(k, m) for k in range(K) for m in range(k, K) if H_out[:, k, m].any()]
     for start in range(0, n, chunk):
         X1 = X[start : start + chunk].double()
         X1 = torch.cat([X1, torch.ones_like(X1[:, :1])], dim=1)
         h = H_out[start : start + chunk]
-        if K == 1:
-            H += X1.T @ (h[:, 0] * X1)
-        else:
-            H += torch.einsum("ikl,ij,im->kjlm", h, X1, X1).reshape(K * d1, K * d1)
-    return H
+        for k, m in pairs:
+            H[k, :, m] += X1.T @ (h[:, k, m, None] * X1)
+    for k, m in pairs:
+        if k != m:
+            H[m, :, k] = H[k, :, m].T
+    return H.reshape(K * d1, K * d1)
 
 
 def _gram_vector(X, g: Tensor, chunk: int = 65536) -> Tensor:
@@ -678,16 +758,6 @@ def _gram_vector(X, g: Tensor, chunk: int = 65536) -> Tensor:
         Xg[:-1] += X[start : start + chunk].double().T @ rows
         Xg[-1] += rows.sum(dim=0)
     return Xg.T.reshape(-1)
-
-
-def _kkt_violation(x: Tensor, grad: Tensor, l1: Tensor) -> float:
-    """Largest entry of the minimum-norm subgradient of ``f(x) + sum l1 |x|``.
-
-    ``grad + l1 * sign(x)`` where ``x != 0``; ``max(|grad| - l1, 0)`` where
-    ``x = 0``: zero exactly at the optimum, and the gradient itself without L1.
-    """
-    at_zero = (grad.abs() - l1).clamp(min=0)
-    return float(torch.where(x != 0, grad + l1 * torch.sign(x), at_zero).abs().max())
 
 
 def _active_set_solve(A: Tensor, b: Tensor, l1: Tensor, z: Tensor) -> Tensor:
@@ -756,6 +826,117 @@ def _working_set(A: np.ndarray, b: np.ndarray, l1: np.ndarray, z: np.ndarray):
         if excess[j] <= tol:
             return x
         working[j], signs[j] = True, np.sign(r[j])
+    return x
+
+
+def _group_active_set(
+    A: np.ndarray, b: np.ndarray, z: np.ndarray, groups: _Groups
+) -> np.ndarray:
+    """Minimise ``1/2 z^T A z - b^T z + sum_g lam_g ||z_g||_2`` (groups of
+    :class:`_Groups`) for a symmetric positive semi-definite ``A``, from ``z``.
+
+    Rounds of a block-coordinate sweep (:func:`_group_sweep`: it sets groups
+    to zero and brings them back, and cannot stall) followed by Newton's method
+    on the non-zero groups (:func:`_group_newton`, where the objective is
+    smooth and convergence quadratic), until the optimality conditions hold to
+    rounding: ``||(b - A z)_g|| <= lam_g`` on every zero group, a zero gradient
+    elsewhere. Zeros are exact. Both steps lower the objective.
+    """
+    # The largest eigenvalue of each group's diagonal block of A.
+    blocks = np.stack([A[np.ix_(m, m)] for m in groups.members])
+    lipschitz = np.maximum(np.linalg.eigvalsh(blocks)[:, -1], _EPS)
+    free = np.flatnonzero(~groups.penalised)
+    scale = max(float(np.abs(b).max()), float(groups.lam.max()))
+    x = z.copy()
+    for _ in range(100):
+        x = _group_sweep(A, b, x, groups, lipschitz, free)
+        x = _group_newton(A, b, x, groups)
+        if groups.violation(x, A @ x - b) <= 1e-10 * scale:
+            break
+    return x
+
+
+def _group_sweep(A, b, x, groups, lipschitz, free) -> np.ndarray:
+    """One Gauss-Seidel pass: the unpenalised coordinates by a linear solve,
+    then a proximal-gradient step on every group in turn, with the largest
+    eigenvalue ``L_g`` of its diagonal block of ``A`` as step:
+    ``z_g = S(z_g + r_g / L_g, lam_g / L_g)`` (``r = b - A z``, ``S`` group
+    soft-thresholding). Each step minimises a majoriser of the objective in its
+    block, exactly the block minimum when the block is ``L_g I`` (a squared loss:
+    scikit-learn's ``MultiTaskLasso`` update).
+    """
+    x = x.copy()
+    r = b - A @ x
+    if len(free):
+        A_ff = A[np.ix_(free, free)]
+        new = _spd_solve(A_ff, r[free] + A_ff @ x[free])
+        r -= A[:, free] @ (new - x[free])
+        x[free] = new
+    for g, m in enumerate(groups.members):
+        old = x[m]
+        v = old + r[m] / lipschitz[g]
+        norm = float(np.linalg.norm(v))
+        threshold = groups.lam[g] / lipschitz[g]
+        new = v * (1 - threshold / norm) if norm > threshold else np.zeros_like(v)
+        if np.any(new != old):
+            r -= A[:, m] @ (new - old)
+            x[m] = new
+    return x
+
+
+def _quadratic_l1(A: np.ndarray, b: np.ndarray, x: np.ndarray, groups: _Groups):
+    """The objective of :func:`_group_active_set` at ``x``."""
+    return 0.5 * float(x @ (A @ x)) - float(b @ x) + groups.value(x)
+
+
+def _group_newton(
+    A: np.ndarray, b: np.ndarray, x: np.ndarray, groups: _Groups, max_iter: int = 50
+) -> np.ndarray:
+    """Newton's method with an Armijo line search for the problem of
+    :func:`_group_active_set` over the unpenalised coordinates and the non-zero
+    groups of ``x``, the others held at zero.
+
+    There the group norms are smooth: ``lam_g u_g`` (``u_g = x_g / ||x_g||``)
+    adds to the gradient and ``lam_g / ||x_g|| (I - u_g u_g^T)`` to the
+    Hessian. It stops where the line search needs short steps (a group heading
+    through zero, where the norm is not smooth): the sweeps handle that.
+    """
+    lam = groups.lam
+    value = _quadratic_l1(A, b, x, groups)
+    for _ in range(max_iter):
+        active = groups.norms(x) > 0
+        in_set = ~groups.penalised
+        in_set[groups.penalised] = active[groups.index[groups.penalised]]
+        S = np.flatnonzero(in_set)
+        if len(S) == 0:
+            return x
+        grad, H = (A @ x - b)[S], A[np.ix_(S, S)]
+        k = np.flatnonzero(groups.penalised[S])  # positions in S of group members
+        of = groups.index[S[k]]
+        norms = groups.norms(x)[of]
+        u, scale = x[S[k]] / norms, lam[of] / norms
+        grad[k] += lam[of] * u
+        same = of[:, None] == of[None, :]
+        H[np.ix_(k, k)] += np.diag(scale) - np.where(
+            same, scale[:, None] * np.outer(u, u), 0.0
+        )
+        step = _spd_solve(H, -grad)
+        slope = float(grad @ step)
+        if not slope < 0:
+            return x
+        t = 1.0
+        while True:
+            trial = x.copy()
+            trial[S] += t * step
+            new = _quadratic_l1(A, b, trial, groups)
+            if new <= value + 1e-4 * t * slope:
+                break
+            t *= 0.5
+            if t < 1e-3:
+                return x
+        x, value = trial, new
+        if np.abs(t * step).max() <= 4 * _EPS * np.abs(x).max():
+            return x
     return x
 
 
@@ -848,14 +1029,17 @@ def full_batch_solver(objective: Objective) -> str:
     """The full-batch solver for a linear model.
 
     Newton (proximal Newton with an L1 term) with at most ``NEWTON_MAX_COEFS``
-    coefficients when any non-smooth part is elementwise; else L-BFGS-B when it
-    is elementwise (or absent); else FISTA.
+    coefficients when every non-smooth part is a sum of weight-column norms
+    (elementwise with one output, a group per feature with several); else
+    L-BFGS-B when it is elementwise (or absent); else FISTA.
     """
     n_coefs = sum(p.numel() for p in objective.module.parameters())
-    forms = [p.bound_form(ts) for p, ts in objective.terms if not p.smooth_only]
-    elementwise = all(f is not None for f in forms)
-    if elementwise and n_coefs <= NEWTON_MAX_COEFS:
+    terms = [(p, ts) for p, ts in objective.terms if not p.smooth_only]
+    if n_coefs <= NEWTON_MAX_COEFS and all(
+        p.group_form(ts) is not None for p, ts in terms
+    ):
         return "newton"
+    elementwise = all(p.bound_form(ts) is not None for p, ts in terms)
     return "lbfgs" if elementwise else "fista"
 
 

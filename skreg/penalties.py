@@ -53,6 +53,8 @@ class L2:
     def bound_form(self, tensors: list[Tensor]) -> None:
         """No non-smooth part to rewrite."""
 
+    group_form = bound_form
+
 
 class ElasticNet:
     """Feature-wise elastic net on ``theta`` (the first tensor).
@@ -103,6 +105,12 @@ class ElasticNet:
         """
         return (tensors[0], self.l1) if tensors[0].shape[0] == 1 else None
 
+    def group_form(self, tensors: list[Tensor]) -> tuple[Tensor, float]:
+        """Return ``(theta, l1)``: the L1 part is ``l1`` times the sum of the
+        column norms of ``theta``, a group per feature (proximal Newton).
+        """
+        return tensors[0], self.l1
+
 
 class HierarchicalElasticNet(ElasticNet):
     """LassoNet's penalty: :class:`ElasticNet` on ``theta`` under the hierarchy.
@@ -119,6 +127,10 @@ class HierarchicalElasticNet(ElasticNet):
 
     def bound_form(self, tensors: list[Tensor]) -> None:
         """Return None: the hierarchy is not a bound constraint."""
+        return None
+
+    def group_form(self, tensors: list[Tensor]) -> None:
+        """Return None: the hierarchy ties the hidden layer to ``theta``."""
         return None
 
     @torch.no_grad()

@@ -216,7 +216,7 @@ def test_lassonet_multi_output_is_multi_task_elastic_net(weighted, l1_ratio):
         else:
             ref = MultiTaskElasticNet(alpha=alpha, l1_ratio=l1_ratio, **TIGHT)
             ref.fit(X_ref, Y_ref)
-        assert ours.solver_ == "fista"
+        assert ours.solver_ == "newton"
         _assert_same(ours, ref, sparse=True)
         # Whole columns (features) are zero or not, across all outputs.
         assert np.all(
@@ -376,14 +376,18 @@ def test_kkt_detects_a_wrong_solution():
             load_diabetes,
             "lbfgs",
         ),
-        (LassoNet(hidden_layer_sizes=(), alpha=1e-2), load_linnerud, "fista"),
+        (
+            LassoNet(hidden_layer_sizes=(), alpha=1e-2, solver="fista"),
+            load_linnerud,
+            "fista",
+        ),
         (RidgeNetClassifier(hidden_layer_sizes=(), alpha=1e-2), load_iris, "newton"),
         (
             LassoNetClassifier(hidden_layer_sizes=(), alpha=0.01),
             _breast_cancer,
             "newton",
         ),
-        (LassoNetClassifier(hidden_layer_sizes=(), alpha=0.1), load_iris, "fista"),
+        (LassoNetClassifier(hidden_layer_sizes=(), alpha=0.1), load_iris, "newton"),
     ],
     ids=[
         "ridge",
@@ -438,11 +442,14 @@ def test_newton_is_auto_only_where_it_applies():
     ]:
         with pytest.raises(ValueError, match="solver='newton' needs a linear model"):
             model.fit(X, y)
-    # The group L1 penalty of several outputs is not elementwise: FISTA.
+    # The group L1 penalty of several outputs is not elementwise: proximal
+    # Newton with group steps, FISTA beyond NEWTON_MAX_COEFS.
     X, Y = load_linnerud(return_X_y=True)
-    assert LassoNet(hidden_layer_sizes=()).fit(X, Y).solver_ == "fista"
+    assert LassoNet(hidden_layer_sizes=()).fit(X, Y).solver_ == "newton"
+    wide_Y = np.random.RandomState(0).standard_normal((50, 3))
+    assert LassoNet(hidden_layer_sizes=()).fit(wide, wide_Y).solver_ == "fista"
     with pytest.raises(ValueError, match="its L1 part is not elementwise"):
-        LassoNet(hidden_layer_sizes=(), solver="newton").fit(X, Y)
+        LassoNet(hidden_layer_sizes=(), solver="lbfgs").fit(X, Y)
 
 
 def test_newton_keeps_multinomial_intercepts_centred():
@@ -492,6 +499,50 @@ def test_active_set_solve_meets_optimality_conditions(seed):
         assert 0 < nonzero[:-1].sum() < p
     if seed == 0:
         assert cycled  # the fallback was exercised
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_group_active_set_meets_optimality_conditions(seed):
+    """The group inner solver of proximal Newton on random problems: groups of
+    three correlated coordinates with non-isotropic blocks (a softmax's),
+    unpenalised coordinates, singular ``A``, cold and warm starts."""
+    from skreg._training import _group_active_set, _Groups
+
+    rng = np.random.RandomState(seed)
+    n_groups, K = 12, 3
+    n = 20 if seed % 2 else 60  # 20 < 39 coordinates: A is singular
+    common = rng.standard_normal((n, 1))
+    X = rng.standard_normal((n, n_groups * K + K)) + 2 * common
+    A = X.T @ X / n
+    b = A @ np.concatenate([rng.standard_normal(2 * K), np.zeros(10 * K + K)])
+    b += 0.1 * rng.standard_normal(len(b))
+    # Coordinates (output k, input j) in row-major order, the intercepts last.
+    index = np.concatenate([np.tile(np.arange(n_groups), K), -np.ones(K, int)])
+    # A fraction of the smallest strength that zeroes every group (after fitting
+    # the unpenalised coordinates alone): larger where A is singular, whose
+    # weakly penalised solutions are huge and dense.
+    free = index < 0
+    r0 = b - A[:, free] @ np.linalg.lstsq(A[np.ix_(free, free)], b[free])[0]
+    lam_max = _Groups(index, np.zeros(n_groups)).norms(r0).max()
+    groups = _Groups(index, np.full(n_groups, (0.5 if seed % 2 else 0.1) * lam_max))
+    cold = _group_active_set(A, b, np.zeros_like(b), groups)
+    warm_start = _group_active_set(
+        A, b, np.zeros_like(b), _Groups(index, 2 * groups.lam)
+    )
+    for z in [cold, _group_active_set(A, b, warm_start, groups)]:
+        r = b - A @ z
+        norms = groups.norms(z)
+        assert 0 < (norms > 0).sum() < n_groups
+        assert groups.violation(z, -r) <= 1e-9 * np.abs(b).max()
+        # Zero groups: exactly zero, with ||r_g|| <= lam_g.
+        for g, m in enumerate(groups.members):
+            if norms[g] == 0:
+                assert np.all(z[m] == 0)
+                assert np.linalg.norm(r[m]) <= groups.lam[g] * (1 + 1e-9)
+            else:  # r_g = lam_g z_g / ||z_g||
+                np.testing.assert_allclose(
+                    r[m], groups.lam[g] * z[m] / norms[g], atol=1e-9 * np.abs(b).max()
+                )
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ CASES = [
     # (estimator, target, solver it resolves to). A smooth linear model on dense
     # data would train with Newton under 'auto', so L-BFGS is named for both.
     (RidgeNet(alpha=0.1, hidden_layer_sizes=(), solver="lbfgs"), "Y", "lbfgs"),
-    (LassoNet(alpha=1e-3, hidden_layer_sizes=()), "Y", "fista"),
+    (LassoNet(alpha=1e-3, hidden_layer_sizes=()), "Y", "newton"),
     (LassoNet(alpha=1e-3, hidden_layer_sizes=(), solver="lbfgs"), "y", "lbfgs"),
     (LassoNet(alpha=1e-3, hidden_layer_sizes=(6,), max_iter=15), "Y", "fista"),
     (
@@ -45,7 +45,12 @@ CASES = [
         "labels",
         "lbfgs",
     ),
-    (LassoNetClassifier(alpha=0.01, hidden_layer_sizes=()), "labels", "fista"),
+    (LassoNetClassifier(alpha=0.01, hidden_layer_sizes=()), "labels", "newton"),
+    (
+        LassoNetClassifier(alpha=0.01, hidden_layer_sizes=(), solver="fista"),
+        "labels",
+        "fista",
+    ),
     (DropoutMLP(hidden_layer_sizes=(8,), max_iter=15), "Y", "adam"),
     (
         DropoutMLPClassifier(hidden_layer_sizes=(8,), max_iter=15, early_stopping=True),
