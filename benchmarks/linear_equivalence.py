@@ -9,7 +9,7 @@ default settings (what a user would otherwise run). Times are medians of
 ``REPEATS`` fits on one thread (torch and BLAS alike) for both sides, measured as
 process CPU time so that other processes on a shared machine do not count.
 
-Run: ``python benchmarks/linear_equivalence.py`` (about two minutes); the
+Run: ``python benchmarks/linear_equivalence.py`` (about ten seconds); the
 markdown table is printed and saved to benchmarks/results/linear_equivalence.md.
 """
 
@@ -77,6 +77,9 @@ DATA = {
     "sparse truth 2000x50 (raw)": sparse_truth,
     "sparse CSR 5000x100 (5 %)": sparse_csr,
     "linnerud 20x3, 3 outputs (raw)": lambda: load_linnerud(return_X_y=True),
+    "make_regression 2000x50, 4 outputs": lambda: make_regression(
+        2000, 50, n_targets=4, n_informative=8, noise=5.0, random_state=0
+    ),
     "breast_cancer 569x30 (std)": lambda: scaled(load_breast_cancer),
     "iris 150x4, 3 classes (std)": lambda: scaled(load_iris),
     "make_classification 5000x50": lambda: make_classification(
@@ -134,6 +137,7 @@ CASES = [
     ("ElasticNet(0.5)", enet, "diabetes 442x10", [1e-3, 1e-1, 1.0]),
     ("ElasticNet(0.5)", enet, "sparse truth 2000x50 (raw)", [1e-3, 1e-1, 1.0]),
     ("MultiTaskLasso", mtlasso, "linnerud 20x3, 3 outputs (raw)", [1e-2, 1.0, 10.0]),
+    ("MultiTaskLasso", mtlasso, "make_regression 2000x50, 4 outputs", [1.0, 100.0]),
     ("LogisticRegression", logistic, "breast_cancer 569x30 (std)", [0.1, 1.0, 10.0]),
     ("LogisticRegression", logistic, "iris 150x4, 3 classes (std)", [1e-2, 1.0]),
     ("LogisticRegression", logistic, "make_classification 5000x50", [1e-1, 10.0]),

@@ -603,6 +603,14 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         state = {k: v for k, v in state.items() if k != "_skreg_version"}
         super().__setstate__(state)
 
+    @classmethod
+    @functools.cache
+    def _get_param_names(cls):
+        # scikit-learn reads the signature of __init__ on every get_params,
+        # hence on every fit's parameter validation (25 us, 1.5 % of a small
+        # linear fit); it never changes for a class.
+        return super()._get_param_names()
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False

@@ -192,6 +192,9 @@ class _Groups:
         self.penalised = index >= 0
         self._of = index[self.penalised]
         self.singletons = bool(np.bincount(self._of, minlength=1).max(initial=0) <= 1)
+        # Each coordinate's group strength, zero where unpenalised.
+        self.strength = np.zeros(len(index))
+        self.strength[self.penalised] = lam[self._of]
 
     @classmethod
     def of(cls, objective: Objective, flat: _Flat) -> _Groups:
@@ -214,18 +217,14 @@ class _Groups:
         bounds = np.searchsorted(self.index[order], np.arange(len(self.lam) + 1))
         return [order[bounds[g] : bounds[g + 1]] for g in range(len(self.lam))]
 
-    def strengths(self) -> np.ndarray:
-        """Each coordinate's group strength, zero where unpenalised."""
-        out = np.zeros(len(self.index))
-        out[self.penalised] = self.lam[self._of]
-        return out
-
     def norms(self, x: np.ndarray) -> np.ndarray:
         """``||x_g||_2`` of every group."""
         squares = x[self.penalised] ** 2
         return np.sqrt(np.bincount(self._of, squares, minlength=len(self.lam)))
 
     def value(self, x: np.ndarray) -> float:
+        if self.singletons:
+            return float(self.strength @ np.abs(x))
         return float(self.lam @ self.norms(x))
 
     def violation(self, x: np.ndarray, grad: np.ndarray) -> float:
@@ -234,9 +233,11 @@ class _Groups:
         group, ``max(||grad_g|| - lam_g, 0)`` on a zero one, ``grad`` where
         unpenalised; zero exactly at the optimum.
         """
+        if self.singletons:  # |x_g| = |x_j|: the elementwise conditions
+            at_zero = np.maximum(np.abs(grad) - self.strength, 0.0)
+            pulled = np.abs(grad + self.strength * np.sign(x))
+            return float(np.where(x != 0, pulled, at_zero).max(initial=0.0))
         out = np.abs(grad)
-        if not self.penalised.any():
-            return float(out.max(initial=0.0))
         of, lam = self._of, self.lam[self._of]
         norms = self.norms(x)[of]
         nonzero = norms > 0
@@ -574,7 +575,7 @@ class _Newton:
         self.objective, self.flat = objective, flat
         self.curvature = _penalty_curvature(objective, flat).double()
         self.groups = _Groups.of(objective, flat)
-        self.l1 = torch.from_numpy(self.groups.strengths())
+        self.l1 = torch.from_numpy(self.groups.strength)
         self.n_out = objective.module.linears[0].weight.shape[0]
         # Hessian rows are built in the order (output k, input j) with the
         # intercept as input d; the parameters are W (row-major), then b.
