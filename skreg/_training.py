@@ -857,7 +857,14 @@ def _group_active_set(
     return x
 
 
-def _group_sweep(A, b, x, groups, lipschitz, free) -> np.ndarray:
+def _group_sweep(
+    A: np.ndarray,
+    b: np.ndarray,
+    x: np.ndarray,
+    groups: _Groups,
+    lipschitz: np.ndarray,
+    free: np.ndarray,
+) -> np.ndarray:
     """One Gauss-Seidel pass: the unpenalised coordinates by a linear solve,
     then a proximal-gradient step on every group in turn, with the largest
     eigenvalue ``L_g`` of its diagonal block of ``A`` as step:
@@ -885,7 +892,9 @@ def _group_sweep(A, b, x, groups, lipschitz, free) -> np.ndarray:
     return x
 
 
-def _quadratic_l1(A: np.ndarray, b: np.ndarray, x: np.ndarray, groups: _Groups):
+def _quadratic_l1(
+    A: np.ndarray, b: np.ndarray, x: np.ndarray, groups: _Groups
+) -> float:
     """The objective of :func:`_group_active_set` at ``x``."""
     return 0.5 * float(x @ (A @ x)) - float(b @ x) + groups.value(x)
 
