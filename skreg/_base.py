@@ -419,7 +419,11 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             if sample_weight is not None:
                 sample_weight, sw_val = split[4:]
 
-        X, Y, sample_weight = _merge_duplicates(X, Y, sample_weight)
+        if sizes or solver in ("adam", "sgd"):
+            # A linear model trained full batch is convex: its one solution does
+            # not depend on how the rows are ordered or repeated, so there is
+            # nothing to merge (and 0.1 ms of a 1.5 ms fit to save).
+            X, Y, sample_weight = _merge_duplicates(X, Y, sample_weight)
         n_samples = X.shape[0]
         batch = self.batch_size
         if batch == "auto":
@@ -484,6 +488,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     weight,
                     self._loss,
                     quadratic=self._quadratic_loss,
+                    derivatives=self._loss_derivatives,
                 )
                 prep.objective = objective
             objective.terms = self._penalty_terms(module, prep.n)
@@ -631,6 +636,15 @@ class RegressorNet(RegressorMixin, BaseNet):
             return 0.5 * Y.shape[1] * F.mse_loss(out, Y)
         return (0.5 * ((out - Y) ** 2).sum(dim=1) * weight).mean()
 
+    @staticmethod
+    def _loss_derivatives(out: torch.Tensor, Y: torch.Tensor, weight=None):
+        """:meth:`_loss`, its gradient and its Hessian in the outputs."""
+        n, K = out.shape
+        w = (torch.ones_like(out[:, 0]) if weight is None else weight)[:, None] / n
+        residual = out - Y
+        value = 0.5 * (w * residual * residual).sum()
+        return value, w * residual, torch.diag_embed(w.expand(n, K))
+
     def _encode_target(self, y: np.ndarray) -> np.ndarray:
         self._y_ndim = y.ndim
         Y = y.reshape(len(y), -1)
@@ -710,6 +724,24 @@ class ClassifierNet(ClassifierMixin, BaseNet):
         if weight is None:
             return F.cross_entropy(out, Y)
         return (F.cross_entropy(out, Y, reduction="none") * weight).mean()
+
+    @staticmethod
+    def _loss_derivatives(out: torch.Tensor, Y: torch.Tensor, weight=None):
+        """:meth:`_loss`, its gradient and its Hessian in the outputs: ``p - y``
+        and ``diag(p) - p p^T`` per sample (``p(1 - p)`` for one logit).
+        """
+        n = out.shape[0]
+        w = (torch.ones_like(out[:, 0]) if weight is None else weight)[:, None] / n
+        if Y.dtype != torch.long:
+            p = torch.sigmoid(out)
+            losses = F.binary_cross_entropy_with_logits(out, Y, reduction="none")
+            return (w * losses).sum(), w * (p - Y), (w * p * (1 - p))[:, :, None]
+        log_p = F.log_softmax(out, dim=1)
+        p = log_p.exp()
+        value = -(w * log_p.gather(1, Y[:, None])).sum()
+        g = p - F.one_hot(Y, out.shape[1]).to(p)
+        H = torch.diag_embed(p) - p[:, :, None] * p[:, None, :]
+        return value, w * g, w[:, :, None] * H
 
     def _log_proba(self, out: torch.Tensor) -> torch.Tensor:
         if out.shape[1] == 1:

@@ -90,6 +90,10 @@ class Objective:
     # The loss is quadratic in the outputs (squared error): its Hessian in them
     # is constant.
     quadratic: bool = False
+    # ``(out, Y, weight) -> (loss, gradient (n, K), Hessian (n, K, K))`` in the
+    # outputs, in closed form, for Newton's method; None: by autograd
+    # (:func:`autograd_derivatives`).
+    derivatives: Callable | None = None
     # What solvers derive from the data alone, kept while the objective is (a
     # regularisation path changes only ``terms`` from one fit to the next).
     cache: dict = field(default_factory=dict)
@@ -171,6 +175,10 @@ class _Flat:
         """Where parameter ``i`` lies in :attr:`vector`."""
         return slice(int(self.offsets[i]), int(self.offsets[i + 1]))
 
+    def index(self, tensor: Tensor) -> int:
+        """The position of ``tensor`` in :attr:`params`."""
+        return next(i for i, p in enumerate(self.params) if p is tensor)
+
     def release(self) -> None:
         """Give every parameter its own storage again (pickles stay per tensor)."""
         for p in self.params:
@@ -204,7 +212,7 @@ class _Groups:
                 continue
             # A linear model's (Newton needs one): an elastic net on its weights.
             tensor, l1 = penalty.group_form(tensors)
-            i = next(i for i, p in enumerate(flat.params) if p is tensor)
+            i = flat.index(tensor)
             columns = tensor.shape[1]
             index[flat.slice(i)] = len(lam) + np.arange(tensor.numel()) % columns
             lam += [l1] * columns
@@ -376,9 +384,7 @@ def _elementwise_l1(
                 f"solver={solver!r} cannot handle the {type(penalty).__name__} "
                 f"penalty of this model (its L1 part is not elementwise); {advice}."
             )
-        found.append(
-            (next(i for i, p in enumerate(flat.params) if p is form[0]), form[1])
-        )
+        found.append((flat.index(form[0]), form[1]))
     return found
 
 
@@ -544,6 +550,26 @@ class _LBFGSB:
 _EPS = float(np.finfo(np.float64).eps)
 
 
+def autograd_derivatives(
+    loss: Callable, out: Tensor, Y: Tensor, weight: Tensor | None
+) -> tuple[Tensor, Tensor, Tensor]:
+    """``loss(out, Y, weight)``, its gradient ``(n, K)`` and its Hessian
+    ``(n, K, K)`` in the outputs, by autograd: one backward pass per output
+    column. Newton's method for a loss without closed-form derivatives, and the
+    reference the estimators' closed forms are tested against.
+    """
+    with torch.enable_grad():
+        out = out.detach().requires_grad_()
+        value = loss(out, Y, weight)
+        (g,) = torch.autograd.grad(value, out, create_graph=True)
+        K = out.shape[1]
+        rows = [
+            torch.autograd.grad(g[:, k].sum(), out, retain_graph=k < K - 1)[0]
+            for k in range(K)
+        ]
+    return value.detach(), g.detach(), torch.stack(rows, dim=1)
+
+
 class _Newton:
     """Newton's method for a linear model: an exact Hessian, a Cholesky solve per
     step (a pseudo-inverse one where the Hessian is singular, see
@@ -553,12 +579,19 @@ class _Newton:
     their multi-output and multinomial forms with a group per feature).
 
     For ``f(x) = W x + b`` the Hessian of the data loss is
-    ``sum_i H_i (x) [x_i, 1] [x_i, 1]^T``, where ``H_i`` is the loss's Hessian
-    in sample ``i``'s outputs; autograd gives every ``H_i`` at once, one backward
-    pass per output column, so the solver knows nothing of the loss. The smooth
-    penalties add a constant diagonal. A squared loss is quadratic: one step
-    solves it. Newton's method is affine invariant, so it needs no change of
-    variables; Hessians are formed and solved in float64.
+    ``sum_i H_i (x) [x_i, 1] [x_i, 1]^T`` and its gradient
+    ``sum_i g_i (x) [x_i, 1]``, where ``g_i`` and ``H_i`` are the loss's
+    gradient and Hessian in sample ``i``'s outputs (``Objective.derivatives``,
+    closed forms the estimators supply, or autograd), so the solver knows
+    nothing of the loss and nothing passes back through the network. The
+    smooth penalties add a constant diagonal. A squared loss is quadratic: one
+    step solves it. Newton's method is affine invariant, so it needs no change
+    of variables.
+
+    The iterates, gradients and Hessians are numpy float64 arrays, whatever the
+    parameters' dtype and device: only the outputs and the two sums over samples
+    run in torch. A system has at most ``NEWTON_MAX_COEFS`` unknowns, and a
+    torch call costs a few times a numpy call at that size.
 
     With an L1 term ``sum_j l1_j |x_j|`` each step minimises the quadratic model
     plus the L1 term exactly, by active sets (:func:`_active_set_solve`: they
@@ -573,66 +606,61 @@ class _Newton:
 
     def __init__(self, objective: Objective, flat: _Flat, **_):
         self.objective, self.flat = objective, flat
-        self.curvature = _penalty_curvature(objective, flat).double()
-        self.groups = _Groups.of(objective, flat)
-        self.l1 = torch.from_numpy(self.groups.strength)
-        self.n_out = objective.module.linears[0].weight.shape[0]
-        # Hessian rows are built in the order (output k, input j) with the
-        # intercept as input d; the parameters are W (row-major), then b.
-        n_cols = objective.X.shape[1] + 1
-        order = torch.arange(self.n_out * n_cols).view(self.n_out, -1)
-        self.order = torch.cat([order[:, :-1].reshape(-1), order[:, -1]])
+        layer = objective.module.linears[0]
+        K, d = layer.weight.shape
+        # Newton's coordinates run (output k, input j), the intercept as input d:
+        # the layout of :func:`_gram_blocks`. They are ``flat.vector[perm]``.
+        w, b = (flat.slice(flat.index(p)) for p in (layer.weight, layer.bias))
+        self.perm = np.hstack(
+            [
+                np.arange(w.start, w.stop).reshape(K, d),
+                np.arange(b.start, b.stop)[:, None],
+            ]
+        ).ravel()
+        self.inverse = np.argsort(self.perm)
+        curvature = _penalty_curvature(objective, flat).cpu().double().numpy()
+        self.curvature = curvature[self.perm]
+        groups = _Groups.of(objective, flat)
+        self.groups = _Groups(groups.index[self.perm], groups.lam)
+        self.derivatives = objective.derivatives or functools.partial(
+            autograd_derivatives, objective.loss
+        )
         self.model = None
         if objective.quadratic:
             if "model" not in objective.cache:
                 # At zero weights the outputs are zero and the smooth penalties
                 # and their gradients vanish: the data loss there, its gradient
                 # and its (constant) Hessian are the whole model, from one pass.
-                zero = objective.Y.new_zeros(objective.Y.shape)
-                f0, g0, H_out = self._output_derivatives(zero)
-                objective.cache["hessian"] = self._in_parameters(H_out)
-                gradient = _gram_vector(objective.X, g0.double())[self.order]
-                objective.cache["model"] = (f0, -gradient)
+                f0, g0, H_out = self._derivatives(
+                    objective.Y.new_zeros(objective.Y.shape)
+                )
+                objective.cache["model"] = (
+                    f0,
+                    -_gram_vector(objective.X, g0),
+                    _gram_blocks(objective.X, H_out),
+                )
             self.model = objective.cache["model"]
 
-    def _output_derivatives(self, out: Tensor) -> tuple[float, Tensor, Tensor]:
-        """The data loss at outputs ``out``, its gradient ``(n, K)`` and its
-        Hessian ``(n, K, K)`` in them: autograd, one backward pass per output.
-        """
+    def _derivatives(self, out: Tensor) -> tuple[float, Tensor, Tensor]:
         obj = self.objective
-        with torch.enable_grad():
-            out = out.detach().requires_grad_()
-            loss = obj.loss(out, obj.Y, obj.weight)
-            (g,) = torch.autograd.grad(loss, out, create_graph=True)
-            K = out.shape[1]
-            rows = [
-                torch.autograd.grad(g[:, k].sum(), out, retain_graph=k < K - 1)[0]
-                for k in range(K)
-            ]
-        return float(loss.detach()), g.detach(), torch.stack(rows, dim=1).double()
+        with torch.no_grad():
+            value, g, H_out = self.derivatives(out, obj.Y, obj.weight)
+        return float(value), g.double(), H_out.double()
 
-    def _in_parameters(self, H_out: Tensor) -> Tensor:
-        """The data loss's Hessian in the parameters, from the one in the outputs."""
-        return _gram_blocks(self.objective.X, H_out)[self.order][:, self.order]
-
-    def _data_hessian(self) -> Tensor:
-        """Hessian of the data loss; formed once for a quadratic loss, whose
-        Hessian is the same everywhere.
+    def _set(self, x: np.ndarray) -> np.ndarray:
+        """Write ``x`` into the parameters; ``x`` as they hold it (float32
+        parameters round it).
         """
-        obj = self.objective
-        if obj.quadratic:
-            return obj.cache["hessian"]
-        _, _, H_out = self._output_derivatives(obj.module(obj._X_full))
-        return self._in_parameters(H_out)
+        vector = self.flat.vector
+        vector.copy_(torch.from_numpy(x[self.inverse]))
+        if vector.dtype == torch.float64 and vector.device.type == "cpu":
+            return x
+        return vector.cpu().double().numpy()[self.perm]
 
-    def _hessian(self) -> Tensor:
-        return self._data_hessian() + torch.diag(self.curvature)
-
-    def _l1(self, x: Tensor) -> float:
-        return self.groups.value(x.cpu().numpy())
-
-    def _state(self) -> tuple[float, Tensor, float]:
-        """Objective, smooth gradient and KKT violation at the parameters.
+    def _state(self, x: np.ndarray) -> tuple[float, np.ndarray, float, Tensor | None]:
+        """Objective, smooth gradient and KKT violation at ``x``, which the
+        parameters hold, and the loss's Hessian in the outputs there (None for a
+        quadratic loss).
 
         A quadratic objective is its own second-order model: value and gradient
         come from the Hessian, the gradient at zero weights and the value there,
@@ -640,56 +668,60 @@ class _Newton:
         data is then read once per training set, as by scikit-learn's
         ``precompute=True`` Gram matrix.
         """
-        x = self.flat.vector.double()
+        H_out, curved = None, self.curvature * x
         if self.model is not None:
-            f0, c = self.model
-            Hx = self._data_hessian() @ x
-            grad = Hx - c + self.curvature * x
-            value = f0 - float(c @ x) + 0.5 * float(x @ (Hx + self.curvature * x))
+            f0, c, H = self.model
+            Hx = H @ x
+            grad = Hx - c + curved
+            value = f0 - float(c @ x) + 0.5 * float(x @ (Hx + curved))
         else:
-            value, grad = _smooth_value_and_grad(self.objective, self.flat)
-            value, grad = float(value), grad.double().clone()
-        violation = self.groups.violation(x.cpu().numpy(), grad.cpu().numpy())
-        return value + self._l1(x), grad, violation
+            obj = self.objective
+            with torch.no_grad():
+                out = obj.module(obj._X_full)
+            value, g, H_out = self._derivatives(out)
+            grad = _gram_vector(obj.X, g) + curved
+            value += 0.5 * float(x @ curved)
+        violation = self.groups.violation(x, grad)
+        return value + self.groups.value(x), grad, violation, H_out
+
+    def _hessian(self, H_out: Tensor | None) -> np.ndarray:
+        data = self.model[2] if H_out is None else _gram_blocks(self.objective.X, H_out)
+        return data + np.diag(self.curvature)
 
     def run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
-        flat = self.flat
-        value, grad, violation = self._state()
+        groups = self.groups
+        x = self.flat.vector.cpu().double().numpy()[self.perm]
+        value, grad, violation, H_out = self._state(x)
         if not math.isfinite(value):
             return monitor(value)
         gtol = _full_batch_tol(self.objective, tol) * violation
         if gtol == 0:
             return True
-        smooth = not bool(self.l1.any())
+        smooth = not groups.strength.any()
+        # A step below the parameters' resolution changes nothing: float32
+        # weights cannot meet a float64 tolerance.
+        resolution = torch.finfo(self.flat.vector.dtype).eps
         for _ in range(max_iter):
-            x0 = flat.vector.detach().double().clone()
-            H = self._hessian()
+            H = self._hessian(H_out)
             if smooth:
-                step = _spd_solve(H.cpu().numpy(), -grad.cpu().numpy())
-                step = torch.from_numpy(step).to(grad)
+                step = _spd_solve(H, -grad)
                 decrease = float(grad @ step)
             else:
-                b = H @ x0 - grad
-                if self.groups.singletons:
-                    step = _active_set_solve(H, b, self.l1, x0) - x0
+                b = H @ x - grad
+                if groups.singletons:
+                    step = _active_set_solve(H, b, groups.strength, x) - x
                 else:
-                    found = _group_active_set(
-                        *(t.cpu().numpy() for t in (H, b, x0)), self.groups
-                    )
-                    step = torch.from_numpy(found).to(x0) - x0
+                    step = _group_active_set(H, b, x, groups) - x
                 # The proximal-Newton decrease: gradient term plus the L1 change.
-                decrease = float(grad @ step) + self._l1(x0 + step) - self._l1(x0)
-            # A step below the parameters' resolution changes nothing: float32
-            # weights cannot meet a float64 tolerance.
-            resolution = torch.finfo(flat.vector.dtype).eps
-            if float(step.abs().max()) <= 4 * resolution * float(x0.abs().max()):
+                decrease = float(grad @ step) + groups.value(x + step) - groups.value(x)
+            if np.abs(step).max() <= 4 * resolution * np.abs(x).max():
                 return True
             t = 1.0
             while True:
-                flat.vector.copy_(x0 + t * step)
+                trial = self._set(x + t * step)
                 # The gradient comes with the value: the full step is almost
                 # always taken, and the next iteration needs it.
-                new = self._state()
+                new = self._state(trial)
                 # Armijo, with room for rounding at the optimum; the full step
                 # minimises a quadratic objective exactly.
                 if self.model is not None or (
@@ -698,9 +730,10 @@ class _Newton:
                     break
                 t *= 0.5
                 if t < 1e-10:
-                    flat.vector.copy_(x0)
+                    self._set(x)
                     return True  # no progress possible in floating point
-            value, grad, violation = new
+            x = trial
+            value, grad, violation, H_out = new
             if monitor(value):
                 return False
             if violation <= gtol:
@@ -708,7 +741,7 @@ class _Newton:
         return False
 
 
-def _gram_blocks(X, H_out: Tensor, chunk: int = 65536) -> Tensor:
+def _gram_blocks(X, H_out: Tensor, chunk: int = 65536) -> np.ndarray:
     """``sum_i H_out[i] (x) x1_i x1_i^T`` with ``x1_i = (x_i, 1)``, in float64:
     block ``(k, l)`` is ``X1^T diag(H_out[:, k, l]) X1``, rows ordered (output,
     input).
@@ -718,50 +751,50 @@ def _gram_blocks(X, H_out: Tensor, chunk: int = 65536) -> Tensor:
     sparse ``X`` goes through scipy's sparse products and is never densified.
     """
     n, K = H_out.shape[0], H_out.shape[1]
+    # Blocks (k, l) and (l, k) are transposes, and a squared loss's are zero
+    # off the diagonal: one matrix product per block needed.
+    needed = H_out.ne(0).any(dim=0).cpu().numpy() if K > 1 else [[True]]
+    pairs = [(k, m) for k in range(K) for m in range(k, K) if needed[k][m]]
+    d1 = X.shape[1] + 1
+    H = np.zeros((K, d1, K, d1))
     if sp.issparse(X):
         X1 = sp.hstack([X, np.ones((n, 1))], format="csr", dtype=np.float64)
         h = H_out.cpu().numpy()
-        blocks = [
-            [(X1.T @ X1.multiply(h[:, k, m, None])).toarray() for m in range(K)]
-            for k in range(K)
-        ]
-        return torch.from_numpy(np.block(blocks)).to(H_out.device)
-    d1 = X.shape[1] + 1
-    H = H_out.new_zeros((K, d1, K, d1))
-    # Blocks (k, l) and (l, k) are transposes, and a squared loss's are zero
-    # off the diagonal: one matrix product per block needed.
-    pairs = [(k, m) for k in range(K) for m in range(k, K) if H_out[:, k, m].any()]
-    for start in range(0, n, chunk):
-        X1 = X[start : start + chunk].double()
-        X1 = torch.cat([X1, torch.ones_like(X1[:, :1])], dim=1)
-        h = H_out[start : start + chunk]
         for k, m in pairs:
-            H[k, :, m] += X1.T @ (h[:, k, m, None] * X1)
+            H[k, :, m] = (X1.T @ X1.multiply(h[:, k, m, None])).toarray()
+    else:
+        for start in range(0, n, chunk):
+            X1 = X[start : start + chunk].double()
+            X1 = torch.cat([X1, torch.ones_like(X1[:, :1])], dim=1)
+            h = H_out[start : start + chunk]
+            for k, m in pairs:
+                H[k, :, m] += (X1.T @ (h[:, k, m, None] * X1)).cpu().numpy()
     for k, m in pairs:
         if k != m:
             H[m, :, k] = H[k, :, m].T
     return H.reshape(K * d1, K * d1)
 
 
-def _gram_vector(X, g: Tensor, chunk: int = 65536) -> Tensor:
+def _gram_vector(X, g: Tensor, chunk: int = 65536) -> np.ndarray:
     """``sum_i g[i] (x) x1_i`` with ``x1_i = (x_i, 1)``, in float64, ordered
     (output, input) like :func:`_gram_blocks`: the gradient in a linear layer's
     parameters of a loss whose gradient in the outputs is ``g``.
     """
-    n, K = g.shape
     if sp.issparse(X):
         g_np = g.cpu().numpy()
         Xg = np.vstack([np.asarray(X.T @ g_np), g_np.sum(axis=0, keepdims=True)])
-        return torch.from_numpy(Xg.T.reshape(-1)).to(g.device)
-    Xg = g.new_zeros((X.shape[1] + 1, K))
-    for start in range(0, n, chunk):
+        return Xg.T.reshape(-1)
+    Xg = g.new_zeros((X.shape[1] + 1, g.shape[1]))
+    for start in range(0, g.shape[0], chunk):
         rows = g[start : start + chunk]
         Xg[:-1] += X[start : start + chunk].double().T @ rows
         Xg[-1] += rows.sum(dim=0)
-    return Xg.T.reshape(-1)
+    return Xg.T.reshape(-1).cpu().numpy()
 
 
-def _active_set_solve(A: Tensor, b: Tensor, l1: Tensor, z: Tensor) -> Tensor:
+def _active_set_solve(
+    A: np.ndarray, b: np.ndarray, l1: np.ndarray, z: np.ndarray
+) -> np.ndarray:
     """Minimise ``1/2 z^T A z - b^T z + sum_j l1_j |z_j|`` for a symmetric positive
     semi-definite ``A``, starting from ``z``.
 
@@ -771,17 +804,9 @@ def _active_set_solve(A: Tensor, b: Tensor, l1: Tensor, z: Tensor) -> Tensor:
     cycles on correlated features (``load_diabetes`` from zero). There the
     monotone active-set method of :func:`_working_set` takes over, which
     changes one coordinate at a time and cannot cycle.
-
-    The problem is small (at most ``NEWTON_MAX_COEFS`` coordinates), so it is
-    solved in numpy on the CPU: a torch call costs several microseconds of
-    dispatch, a few times a numpy call on vectors of this size, and a path
-    solves one such problem per alpha.
     """
-    A_, b_, l1_, z_ = (t.detach().cpu().double().numpy() for t in (A, b, l1, z))
-    found = _pdas(A_, b_, l1_, z_)
-    if found is None:
-        found = _working_set(A_, b_, l1_, z_)
-    return torch.from_numpy(found).to(device=z.device, dtype=z.dtype)
+    found = _pdas(A, b, l1, z)
+    return _working_set(A, b, l1, z) if found is None else found
 
 
 def _working_set(A: np.ndarray, b: np.ndarray, l1: np.ndarray, z: np.ndarray):

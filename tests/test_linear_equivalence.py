@@ -476,26 +476,25 @@ def test_active_set_solve_meets_optimality_conditions(seed):
     X = rng.standard_normal((n, p)) + 3 * common  # strongly correlated columns
     X = np.hstack([X, np.ones((n, 1))])
     y = X[:, :3] @ np.array([2.0, -1.0, 0.5]) + rng.standard_normal(n)
-    A, b = torch.tensor(X.T @ X / n), torch.tensor(X.T @ y / n)
+    A, b = X.T @ X / n, X.T @ y / n
     if seed >= 4:
-        A += 0.1 * torch.eye(p + 1)
-    scale = float(b[:-1].abs().max())
-    l1 = torch.full((p + 1,), 0.05 * scale, dtype=torch.float64)
+        A += 0.1 * np.eye(p + 1)
+    scale = float(np.abs(b[:-1]).max())
+    l1 = np.full(p + 1, 0.05 * scale)
     l1[-1] = 0.0  # an intercept
     cycled = False
-    for start in [torch.zeros(p + 1, dtype=torch.float64), None]:
+    for start in [np.zeros(p + 1), None]:
         if start is None:  # warm start from the solution at a larger l1
-            start = _active_set_solve(A, b, 2 * l1, torch.zeros_like(b))
-        cycled |= _pdas(*(t.numpy() for t in (A, b, l1, start))) is None
+            start = _active_set_solve(A, b, 2 * l1, np.zeros_like(b))
+        cycled |= _pdas(A, b, l1, start) is None
         z = _active_set_solve(A, b, l1, start)
-        r = (b - A @ z).numpy()
-        z, lam = z.numpy(), l1.numpy()
+        r = b - A @ z
         tol = 1e-9 * scale
         nonzero = z != 0
         np.testing.assert_allclose(
-            r[nonzero], lam[nonzero] * np.sign(z[nonzero]), atol=tol
+            r[nonzero], l1[nonzero] * np.sign(z[nonzero]), atol=tol
         )
-        assert np.all(np.abs(r[~nonzero]) <= lam[~nonzero] + tol)
+        assert np.all(np.abs(r[~nonzero]) <= l1[~nonzero] + tol)
         assert 0 < nonzero[:-1].sum() < p
     if seed == 0:
         assert cycled  # the fallback was exercised
@@ -612,11 +611,55 @@ def test_newton_hessian_blocks_chunked_and_sparse(K):
     expected = np.einsum("ikl,ij,im->kjlm", H_out.numpy(), X1, X1).reshape(5 * K, -1)
     chunked = _gram_blocks(torch.from_numpy(X), H_out, chunk=7)
     from_sparse = _gram_blocks(sp.csr_matrix(X), H_out)
-    np.testing.assert_allclose(chunked.numpy(), expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(from_sparse.numpy(), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(chunked, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(from_sparse, expected, rtol=1e-12, atol=1e-12)
     # The linear term (the gradient in the parameters), in the same layout.
     g = torch.tensor(rng.standard_normal((50, K)))
     expected = np.einsum("ik,ij->kj", g.numpy(), X1).reshape(-1)
     for X_ in (torch.from_numpy(X), sp.csr_matrix(X)):
         got = _gram_vector(X_, g, **({} if sp.issparse(X_) else {"chunk": 7}))
-        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "estimator, K",
+    [(RidgeNet, 1), (RidgeNet, 3), (RidgeNetClassifier, 1), (RidgeNetClassifier, 4)],
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_closed_form_loss_derivatives_equal_autograd(estimator, K, weighted):
+    """The losses' closed-form gradients and Hessians in the outputs, which
+    Newton's method uses, equal autograd's of the losses themselves."""
+    from skreg._training import autograd_derivatives
+
+    rng = np.random.RandomState(K)
+    n = 30
+    out = torch.tensor(rng.standard_normal((n, K)) * 3)
+    if estimator is RidgeNet:
+        Y = torch.tensor(rng.standard_normal((n, K)))
+    elif K == 1:
+        Y = torch.tensor(rng.randint(2, size=(n, 1)), dtype=torch.float64)
+    else:
+        Y = torch.tensor(rng.randint(K, size=n))
+    weight = torch.tensor(rng.uniform(0, 2, n)) if weighted else None
+    expected = autograd_derivatives(estimator._loss, out, Y, weight)
+    got = estimator._loss_derivatives(out, Y, weight)
+    for a, b in zip(got, expected, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("estimator", [RidgeNet, RidgeNetClassifier, LassoNet])
+def test_newton_without_closed_forms_uses_autograd(estimator, monkeypatch):
+    """A loss without closed-form derivatives gets them from autograd: the
+    same Newton fit, to rounding."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    if estimator is not RidgeNetClassifier:
+        y = X[:, 0] * 2 + y
+    closed = _fit(estimator(hidden_layer_sizes=(), alpha=0.05), X, y)
+    monkeypatch.setattr(estimator, "_loss_derivatives", None)
+    auto = _fit(estimator(hidden_layer_sizes=(), alpha=0.05), X, y)
+    assert closed.solver_ == auto.solver_ == "newton"
+    assert closed.n_iter_ == auto.n_iter_
+    np.testing.assert_allclose(auto.coef_, closed.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(auto.intercept_, closed.intercept_, rtol=1e-9)
