@@ -569,8 +569,10 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         module = self.module_ if shared else module
         p = next(module.parameters())
         convert = sparse_tensor if sp.issparse(X) else _to_tensor
-        was_training = module.training
-        if shared:
+        # Toggled only when needed: ``train()`` walks the module tree, and a
+        # path scores the fitted (eval-mode) network at every alpha.
+        toggle = shared and module.training
+        if toggle:
             module.eval()
         try:
             with torch.no_grad(), _threads(module, min(X.shape[0], _PREDICT_CHUNK)):
@@ -581,8 +583,8 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     ]
                 )
         finally:
-            if shared:
-                module.train(was_training)
+            if toggle:
+                module.train()
 
     def _validated_output(self, X, **kwargs) -> torch.Tensor:
         check_is_fitted(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -57,7 +58,7 @@ class Net(nn.Module):
         has_hidden = len(hidden_layer_sizes) > 0
         self.skip = nn.Linear(n_in, n_out, bias=False) if skip and has_hidden else None
 
-    @property
+    @functools.cached_property
     def linears(self) -> list[nn.Linear]:
         """The Linear layers of the MLP, input side first."""
         return [m for m in self.mlp if isinstance(m, nn.Linear)]
