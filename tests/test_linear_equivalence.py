@@ -663,3 +663,24 @@ def test_newton_without_closed_forms_uses_autograd(estimator, monkeypatch):
     assert closed.n_iter_ == auto.n_iter_
     np.testing.assert_allclose(auto.coef_, closed.coef_, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(auto.intercept_, closed.intercept_, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "estimator", [RidgeNet, RidgeNetClassifier, LassoNet, LassoNetClassifier]
+)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_linear_fit_sample_weights_equal_repeated_rows(estimator, sparse):
+    """scikit-learn's sample-weight check on the linear models, which skip the
+    merging of duplicate rows (a convex fit has one solution): integer weights,
+    zeros included, give the fit on repeated rows."""
+    from sklearn.utils.estimator_checks import (
+        check_sample_weight_equivalence_on_dense_data,
+        check_sample_weight_equivalence_on_sparse_data,
+    )
+
+    check = (
+        check_sample_weight_equivalence_on_sparse_data
+        if sparse
+        else check_sample_weight_equivalence_on_dense_data
+    )
+    check(estimator.__name__, estimator(hidden_layer_sizes=(), alpha=0.01))
