@@ -106,11 +106,8 @@ def test_network_cv_refits_along_the_path(cv_cls, cls):
     assert model.estimator_.module_.first_hidden is not None
 
 
-def test_ridgenetcv_network_beats_collapse_and_matches_grid_search():
-    X, y = make_friedman1(600, n_features=10, noise=1.0, random_state=0)
-    X = StandardScaler().fit_transform(X)
-    y = (y - y.mean()) / y.std()
-    X_test, y_test, X, y = X[400:], y[400:], X[:400], y[:400]
+def test_ridgenetcv_network_beats_collapse_and_matches_grid_search(friedman_split):
+    X, y, X_test, y_test = friedman_split
     params = dict(hidden_layer_sizes=(16,), max_iter=30, random_state=0)
     model = RidgeNetCV(alphas=10, cv=3, **params).fit(X, y)
     # The grid's top is where the network collapses: the constant model scores

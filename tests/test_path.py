@@ -9,7 +9,6 @@ from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
     load_iris,
-    make_friedman1,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge, enet_path
@@ -117,11 +116,8 @@ def test_ridge_network_grid_ends_where_the_network_collapses(cls, load):
     assert spread(0.7 * alpha_max) > 0.2
 
 
-def test_network_path_goes_dense_to_sparse():
-    X, y = make_friedman1(600, n_features=10, noise=1.0, random_state=0)
-    X = StandardScaler().fit_transform(X)
-    y = (y - y.mean()) / y.std()
-    X_val, y_val, X, y = X[400:], y[400:], X[:400], y[:400]
+def test_network_path_goes_dense_to_sparse(friedman_split):
+    X, y, X_val, y_val = friedman_split
     est = RidgeNet(hidden_layer_sizes=(16,), max_iter=30, random_state=0)
     path = regularization_path(est, X, y, alphas=10, X_val=X_val, y_val=y_val)
     assert np.all(np.diff(path.alphas) > 0)
