@@ -57,6 +57,12 @@ class Net(nn.Module):
         self.mlp = nn.Sequential(*layers)
         has_hidden = len(hidden_layer_sizes) > 0
         self.skip = nn.Linear(n_in, n_out, bias=False) if skip and has_hidden else None
+        self.eval()  # trained by skreg's loop, which switches modes when needed
+
+    @functools.cached_property
+    def mode_dependent(self) -> bool:
+        """Whether training and eval mode differ: only dropout does here."""
+        return any(isinstance(m, nn.Dropout) for m in self.mlp)
 
     @functools.cached_property
     def linears(self) -> list[nn.Linear]:

@@ -205,7 +205,10 @@ class _Groups:
         self.strength[self.penalised] = lam[self._of]
 
     @classmethod
-    def of(cls, objective: Objective, flat: _Flat) -> _Groups:
+    def of(cls, objective: Objective, flat: _Flat, order: np.ndarray) -> _Groups:
+        """The groups of ``objective``'s L1 terms, over the coordinates
+        ``flat.vector[order]``.
+        """
         index, lam = np.full(int(flat.offsets[-1]), -1), []
         for penalty, tensors in objective.terms:
             if penalty.smooth_only:
@@ -216,7 +219,7 @@ class _Groups:
             columns = tensor.shape[1]
             index[flat.slice(i)] = len(lam) + np.arange(tensor.numel()) % columns
             lam += [l1] * columns
-        return cls(index, np.asarray(lam, dtype=np.float64))
+        return cls(index[order], np.asarray(lam, dtype=np.float64))
 
     @functools.cached_property
     def members(self) -> list[np.ndarray]:
@@ -620,8 +623,7 @@ class _Newton:
         self.inverse = np.argsort(self.perm)
         curvature = _penalty_curvature(objective, flat).cpu().double().numpy()
         self.curvature = curvature[self.perm]
-        groups = _Groups.of(objective, flat)
-        self.groups = _Groups(groups.index[self.perm], groups.lam)
+        self.groups = _Groups.of(objective, flat, self.perm)
         self.derivatives = objective.derivatives or functools.partial(
             autograd_derivatives, objective.loss
         )
@@ -1482,7 +1484,10 @@ def _threads(module: nn.Module, batch_size: int) -> Iterator[None]:
     (MKL, driven by torch's own thread count) are left alone on large problems,
     so they keep the caller's settings (which joblib workers already limit).
     """
-    weights = [p for name, p in module.named_parameters() if name.endswith("weight")]
+    if hasattr(module, "weights"):  # skreg's Net: no walk of the module tree
+        weights = module.weights()
+    else:
+        weights = [p for p in module.parameters() if p.dim() > 1]
     flops = 2 * batch_size * sum(w.numel() for w in weights)
     with one_blas_thread():
         if flops >= _PARALLEL_FLOPS:
@@ -1606,7 +1611,11 @@ def _train(
         hooks=hooks,
     )
     history = monitor.history
-    objective.module.train()
+    # Only dropout behaves differently in training: a network without it stays
+    # in eval mode (switching walks the module tree, twice per fit of a path).
+    toggle = getattr(objective.module, "mode_dependent", True)
+    if toggle:
+        objective.module.train()
     try:
         history.converged = runner.run(max_iter, tol, monitor) or monitor.converged
     except RuntimeError as exc:  # torch's OutOfMemoryError is one
@@ -1632,7 +1641,8 @@ def _train(
         )
         return history
     finally:
-        objective.module.eval()
+        if toggle:
+            objective.module.eval()
         for hook in hooks:
             hook.close()
     if monitor.best_weights is not None and history.validation_scores:
