@@ -588,8 +588,17 @@ class _Newton:
     closed forms the estimators supply, or autograd), so the solver knows
     nothing of the loss and nothing passes back through the network. The
     smooth penalties add a constant diagonal. A squared loss is quadratic: one
-    step solves it. Newton's method is affine invariant, so it needs no change
-    of variables.
+    step solves it.
+
+    Newton's method is affine invariant in exact arithmetic, not in floating
+    point: a feature with a large mean makes ``[x_i, 1]`` nearly collinear
+    with the intercept (a condition number of 1e16 for a mean of 1e4 against
+    a spread of one) and a constant feature makes it exactly so. So the solver
+    works, as scikit-learn's linear models do, on centred inputs: its
+    coordinates are ``W`` and the intercept ``c = b + W x_mean`` of
+    ``f(x) = W (x - x_mean) + c`` (``x_mean`` the weighted mean of the
+    inputs), which leaves a squared loss's Hessian block-diagonal between ``W``
+    and ``c`` and a constant feature a zero column.
 
     The iterates, gradients and Hessians are numpy float64 arrays, whatever the
     parameters' dtype and device: only the outputs and the two sums over samples
@@ -621,6 +630,10 @@ class _Newton:
             ]
         ).ravel()
         self.inverse = np.argsort(self.perm)
+        self.shape = (K, d + 1)
+        if "mean" not in objective.cache:
+            objective.cache["mean"] = _weighted_mean(objective.X, objective.weight)
+        self.mean = objective.cache["mean"]
         curvature = _penalty_curvature(objective, flat).cpu().double().numpy()
         self.curvature = curvature[self.perm]
         self.groups = _Groups.of(objective, flat, self.perm)
@@ -638,8 +651,8 @@ class _Newton:
                 )
                 objective.cache["model"] = (
                     f0,
-                    -_gram_vector(objective.X, g0),
-                    _gram_blocks(objective.X, H_out),
+                    -_gram_vector(objective.X, g0, self.mean),
+                    _gram_blocks(objective.X, H_out, self.mean),
                 )
             self.model = objective.cache["model"]
 
@@ -649,15 +662,28 @@ class _Newton:
             value, g, H_out = self.derivatives(out, obj.Y, obj.weight)
         return float(value), g.double(), H_out.double()
 
+    def _centred(self, params: np.ndarray) -> np.ndarray:
+        """Newton's coordinates of ``params`` (``flat.vector[perm]``):
+        ``c = b + W x_mean`` in place of ``b``.
+        """
+        x = params.reshape(self.shape).copy()
+        x[:, -1] += x[:, :-1] @ self.mean
+        return x.ravel()
+
+    def _read(self) -> np.ndarray:
+        return self._centred(self.flat.vector.cpu().double().numpy()[self.perm])
+
     def _set(self, x: np.ndarray) -> np.ndarray:
         """Write ``x`` into the parameters; ``x`` as they hold it (float32
         parameters round it).
         """
+        params = x.reshape(self.shape).copy()
+        params[:, -1] -= params[:, :-1] @ self.mean
         vector = self.flat.vector
-        vector.copy_(torch.from_numpy(x[self.inverse]))
+        vector.copy_(torch.from_numpy(params.ravel()[self.inverse]))
         if vector.dtype == torch.float64 and vector.device.type == "cpu":
             return x
-        return vector.cpu().double().numpy()[self.perm]
+        return self._read()
 
     def _state(self, x: np.ndarray) -> tuple[float, np.ndarray, float, Tensor | None]:
         """Objective, smooth gradient and KKT violation at ``x``, which the
@@ -673,26 +699,30 @@ class _Newton:
         H_out, curved = None, self.curvature * x
         if self.model is not None:
             f0, c, H = self.model
-            Hx = H @ x
-            grad = Hx - c + curved
-            value = f0 - float(c @ x) + 0.5 * float(x @ (Hx + curved))
+            with np.errstate(invalid="ignore", over="ignore"):  # run() checks H
+                Hx = H @ x
+                grad = Hx - c + curved
+                value = f0 - float(c @ x) + 0.5 * float(x @ (Hx + curved))
         else:
             obj = self.objective
             with torch.no_grad():
                 out = obj.module(obj._X_full)
             value, g, H_out = self._derivatives(out)
-            grad = _gram_vector(obj.X, g) + curved
+            grad = _gram_vector(obj.X, g, self.mean) + curved
             value += 0.5 * float(x @ curved)
         violation = self.groups.violation(x, grad)
         return value + self.groups.value(x), grad, violation, H_out
 
     def _hessian(self, H_out: Tensor | None) -> np.ndarray:
-        data = self.model[2] if H_out is None else _gram_blocks(self.objective.X, H_out)
+        if H_out is None:
+            data = self.model[2]
+        else:
+            data = _gram_blocks(self.objective.X, H_out, self.mean)
         return data + np.diag(self.curvature)
 
     def run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
         groups = self.groups
-        x = self.flat.vector.cpu().double().numpy()[self.perm]
+        x = self._read()
         value, grad, violation, H_out = self._state(x)
         if not math.isfinite(value):
             return monitor(value)
@@ -705,6 +735,8 @@ class _Newton:
         resolution = torch.finfo(self.flat.vector.dtype).eps
         for _ in range(max_iter):
             H = self._hessian(H_out)
+            if not np.isfinite(H).all():  # inputs too large for float64
+                return monitor(math.inf)
             if smooth:
                 step = _spd_solve(H, -grad)
                 decrease = float(grad @ step)
@@ -724,33 +756,49 @@ class _Newton:
                 # The gradient comes with the value: the full step is almost
                 # always taken, and the next iteration needs it.
                 new = self._state(trial)
-                # Armijo, with room for rounding at the optimum; the full step
-                # minimises a quadratic objective exactly.
-                if self.model is not None or (
-                    new[0] <= value + 1e-4 * t * decrease + 64 * _EPS * abs(value)
-                ):
+                # Armijo, with room for rounding at the optimum.
+                if new[0] <= value + 1e-4 * t * decrease + 64 * _EPS * abs(value):
                     break
                 t *= 0.5
                 if t < 1e-10:
                     self._set(x)
                     return True  # no progress possible in floating point
             x = trial
+            previous = value
             value, grad, violation, H_out = new
             if monitor(value):
                 return False
-            if violation <= gtol:
+            # The violation of float32 outputs stalls near their resolution,
+            # above a float64 target: stop when the objective does too.
+            if violation <= gtol or previous - value <= 4 * resolution * abs(value):
                 return True
         return False
 
 
-def _gram_blocks(X, H_out: Tensor, chunk: int = 65536) -> np.ndarray:
-    """``sum_i H_out[i] (x) x1_i x1_i^T`` with ``x1_i = (x_i, 1)``, in float64:
-    block ``(k, l)`` is ``X1^T diag(H_out[:, k, l]) X1``, rows ordered (output,
-    input).
+def _weighted_mean(X, weight: Tensor | None) -> np.ndarray:
+    """The (sample-weighted) mean of the rows of ``X``, in float64."""
+    if sp.issparse(X):
+        if weight is None:
+            return np.asarray(X.sum(axis=0, dtype=np.float64)).ravel() / X.shape[0]
+        w = weight.cpu().double().numpy()
+        return np.asarray(X.T @ w, dtype=np.float64).ravel() / w.sum()
+    with torch.no_grad():
+        if weight is None:
+            return X.double().mean(dim=0).cpu().numpy()
+        w = weight.double()
+        return ((w @ X.double()) / w.sum()).cpu().numpy()
 
-    Dense ``X`` is converted to float64 a chunk of rows at a time (a float64
-    copy of a 1,000,000 x 100 float32 set is 800 MB, twice the set); a scipy
-    sparse ``X`` goes through scipy's sparse products and is never densified.
+
+def _gram_blocks(X, H_out: Tensor, mean: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """``sum_i H_out[i] (x) x1_i x1_i^T`` with ``x1_i = (x_i - mean, 1)``, in
+    float64: block ``(k, l)`` is ``X1^T diag(H_out[:, k, l]) X1``, rows ordered
+    (output, input).
+
+    Dense ``X`` is converted to float64 and centred a chunk of rows at a time
+    (a float64 copy of a 1,000,000 x 100 float32 set is 800 MB, twice the
+    set); a scipy sparse ``X`` goes through scipy's sparse products and is
+    never densified: its blocks are centred afterwards, ``P B P^T`` with
+    ``P = [[I, -mean], [0, 1]]``.
     """
     n, K = H_out.shape[0], H_out.shape[1]
     # Blocks (k, l) and (l, k) are transposes, and a squared loss's are zero
@@ -768,11 +816,14 @@ def _gram_blocks(X, H_out: Tensor, chunk: int = 65536) -> np.ndarray:
     if sp.issparse(X):
         X1 = sp.hstack([X, np.ones((n, 1))], format="csr", dtype=np.float64)
         h = H_out.cpu().numpy()
+        P = np.eye(d1)
+        P[:-1, -1] = -mean
         for k, m in pairs:
-            H[k, :, m] = (X1.T @ X1.multiply(h[:, k, m, None])).toarray()
+            H[k, :, m] = P @ (X1.T @ X1.multiply(h[:, k, m, None])).toarray() @ P.T
     else:
+        shift = torch.from_numpy(mean).to(X.device)
         for start in range(0, n, chunk):
-            X1 = X[start : start + chunk].double()
+            X1 = X[start : start + chunk].double() - shift
             X1 = torch.cat([X1, torch.ones_like(X1[:, :1])], dim=1)
             h = H_out[start : start + chunk]
             for k, m in pairs:
@@ -786,19 +837,24 @@ def _gram_blocks(X, H_out: Tensor, chunk: int = 65536) -> np.ndarray:
     return H.reshape(K * d1, K * d1)
 
 
-def _gram_vector(X, g: Tensor, chunk: int = 65536) -> np.ndarray:
-    """``sum_i g[i] (x) x1_i`` with ``x1_i = (x_i, 1)``, in float64, ordered
-    (output, input) like :func:`_gram_blocks`: the gradient in a linear layer's
-    parameters of a loss whose gradient in the outputs is ``g``.
+def _gram_vector(X, g: Tensor, mean: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """``sum_i g[i] (x) x1_i`` with ``x1_i = (x_i - mean, 1)``, in float64,
+    ordered (output, input) like :func:`_gram_blocks`: the gradient in the
+    centred coordinates of :class:`_Newton` of a loss whose gradient in the
+    outputs is ``g``.
     """
     if sp.issparse(X):
         g_np = g.cpu().numpy()
         Xg = np.vstack([np.asarray(X.T @ g_np), g_np.sum(axis=0, keepdims=True)])
+        # sum_i g_i (x_i - mean) = X^T g - mean (sum_i g_i)
+        Xg[:-1] -= np.outer(mean, Xg[-1])
         return Xg.T.reshape(-1)
+    # Dense rows are centred before the product: no cancellation.
+    shift = torch.from_numpy(mean).to(g.device)
     Xg = g.new_zeros((X.shape[1] + 1, g.shape[1]))
     for start in range(0, g.shape[0], chunk):
         rows = g[start : start + chunk]
-        Xg[:-1] += X[start : start + chunk].double().T @ rows
+        Xg[:-1] += (X[start : start + chunk].double() - shift).T @ rows
         Xg[-1] += rows.sum(dim=0)
     return Xg.T.reshape(-1).cpu().numpy()
 
@@ -845,7 +901,7 @@ def _working_set(A: np.ndarray, b: np.ndarray, l1: np.ndarray, z: np.ndarray):
             target = np.zeros_like(x)
             if len(idx):
                 rhs = (b - l1 * signs)[idx]
-                target[idx] = _spd_solve(A[np.ix_(idx, idx)], rhs)
+                target[idx] = _spd_solve(A[np.ix_(idx, idx)], rhs, _ridge_solve)
             crossing = working & ~free & (target * signs <= 0)
             if not crossing.any():
                 x = target
@@ -1057,7 +1113,11 @@ def _pdas(
         signs = np.where(active & ~free, np.sign(u), 0.0)
         key = (active.tobytes(), signs.tobytes())
         if key == previous:
-            return z
+            # Optimal if the solve was exact; on a singular set (more active
+            # coordinates than the data's rank) it was not.
+            on = np.flatnonzero(active)
+            exact = np.abs(r[on] - (l1 * signs)[on]).max(initial=0.0)
+            return z if exact <= 1e3 * tol else None
         if key in seen:
             return None
         seen.add(key)
@@ -1070,24 +1130,29 @@ def _pdas(
     return None
 
 
-def _spd_solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _spd_solve(A: np.ndarray, b: np.ndarray, singular=None) -> np.ndarray:
     """Solve ``A x = b`` for a symmetric positive semi-definite ``A``: by Cholesky
     (LAPACK's ``dpotrf``/``dpotrs``), or by :func:`_pinv_solve` where ``A`` is
     singular to working precision.
 
     A singular direction shows as a vanishing Cholesky pivot (the Schur
-    complement of the first coordinate it involves); a pivot below ``1e-10``
-    of the largest diagonal entry sends the solve to the pseudo-inverse, which
-    costs an eigendecomposition (16x a Cholesky solve at 200 coefficients).
-    Newton's systems have at most ``NEWTON_MAX_COEFS`` unknowns, so they are
-    solved in numpy on the CPU whatever the device.
+    complement of the first coordinate it involves); the test is on the
+    symmetrically scaled matrix ``D^-1/2 A D^-1/2`` (``D`` its diagonal), so
+    that a feature measured in tiny units is not taken for a singular one: a
+    scaled pivot below ``1e-10`` sends the solve to ``singular(A, b)``, by
+    default the pseudo-inverse, which costs an eigendecomposition (16x a
+    Cholesky solve at 200 coefficients). Newton's systems have at most
+    ``NEWTON_MAX_COEFS`` unknowns, so they are solved in numpy on the CPU
+    whatever the device.
     """
+    diagonal = A.diagonal()
+    scale = 1 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
     # LAPACK directly: scipy.linalg's cho_factor/cho_solve wrappers cost 14 us
     # per solve of 30 unknowns, these 4 us, and a path makes a few per alpha.
-    L, info = dpotrf(A, lower=1, clean=0)
-    if info == 0 and (L.diagonal() ** 2).min() > 1e-10 * A.diagonal().max():
-        return dpotrs(L, b, lower=1)[0]
-    return _pinv_solve(A, b)
+    L, info = dpotrf(A * scale[:, None] * scale, lower=1, clean=0)
+    if info == 0 and (L.diagonal() ** 2).min() > 1e-10:
+        return scale * dpotrs(L, scale * b, lower=1)[0]
+    return (singular or _pinv_solve)(A, b)
 
 
 def _pinv_solve(H: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -1102,6 +1167,20 @@ def _pinv_solve(H: np.ndarray, b: np.ndarray) -> np.ndarray:
     positive = eigenvalues > cutoff
     inverse = np.where(positive, 1 / np.where(positive, eigenvalues, 1), 0.0)
     return V @ (inverse * (V.T @ b))
+
+
+def _ridge_solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``(A + delta I) x = b`` with ``delta = 1e-12 max(diag(A))``, for a
+    singular ``A`` in the active-set methods: along a direction in which the
+    quadratic is flat the solution is huge, ``(b . v) / delta``, so the step
+    towards it is a step along that direction, which is where the L1 problem
+    restricted to fixed signs decreases without bound, until a coordinate
+    reaches zero and leaves the set. The pseudo-inverse would instead stop at
+    the smallest such solution, which is not optimal.
+    """
+    delta = 1e-12 * max(float(A.diagonal().max()), _EPS)
+    L, info = dpotrf(A + delta * np.eye(len(b)), lower=1, clean=0)
+    return dpotrs(L, b, lower=1)[0] if info == 0 else _pinv_solve(A, b)
 
 
 # Newton forms an (n_coefs x n_coefs) Hessian from every sample at each step;

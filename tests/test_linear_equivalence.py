@@ -22,6 +22,7 @@ from sklearn.datasets import (
     load_diabetes,
     load_iris,
     load_linnerud,
+    make_classification,
     make_regression,
 )
 from sklearn.exceptions import ConvergenceWarning
@@ -599,26 +600,29 @@ def test_newton_on_sparse_input_equals_dense(model, data):
 @pytest.mark.parametrize("K", [1, 3])
 def test_newton_hessian_blocks_chunked_and_sparse(K):
     """Newton's data Hessian ``sum_i H_i (x) x1_i x1_i^T`` and linear term
-    ``sum_i g_i (x) x1_i``, formed a chunk of rows at a time (no float64 copy of
-    the whole X) or by scipy for sparse X, equal the direct formulas."""
+    ``sum_i g_i (x) x1_i`` in centred inputs ``x1_i = (x_i - mean, 1)``, formed
+    a chunk of rows at a time (no float64 copy of the whole X) or by scipy for
+    sparse X, equal the direct formulas."""
     from skreg._training import _gram_blocks, _gram_vector
 
     rng = np.random.RandomState(K)
-    X = rng.standard_normal((50, 4)).astype(np.float32)
+    X = (rng.standard_normal((50, 4)) + [0, 3, -50, 0]).astype(np.float32)
+    mean = X.astype(np.float64).mean(axis=0) + rng.standard_normal(4)
     A = rng.standard_normal((50, K, K))
     H_out = torch.tensor(A @ A.transpose(0, 2, 1))  # a PSD block per sample
-    X1 = np.hstack([X.astype(np.float64), np.ones((50, 1))])
+    X1 = np.hstack([X.astype(np.float64) - mean, np.ones((50, 1))])
     expected = np.einsum("ikl,ij,im->kjlm", H_out.numpy(), X1, X1).reshape(5 * K, -1)
-    chunked = _gram_blocks(torch.from_numpy(X), H_out, chunk=7)
-    from_sparse = _gram_blocks(sp.csr_matrix(X), H_out)
-    np.testing.assert_allclose(chunked, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(from_sparse, expected, rtol=1e-12, atol=1e-12)
+    chunked = _gram_blocks(torch.from_numpy(X), H_out, mean, chunk=7)
+    from_sparse = _gram_blocks(sp.csr_matrix(X), H_out, mean)
+    np.testing.assert_allclose(chunked, expected, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(from_sparse, expected, rtol=1e-12, atol=1e-10)
     # The linear term (the gradient in the parameters), in the same layout.
     g = torch.tensor(rng.standard_normal((50, K)))
     expected = np.einsum("ik,ij->kj", g.numpy(), X1).reshape(-1)
     for X_ in (torch.from_numpy(X), sp.csr_matrix(X)):
-        got = _gram_vector(X_, g, **({} if sp.issparse(X_) else {"chunk": 7}))
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+        kwargs = {} if sp.issparse(X_) else {"chunk": 7}
+        got = _gram_vector(X_, g, mean, **kwargs)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)
 
 
 @pytest.mark.parametrize(
@@ -684,3 +688,85 @@ def test_linear_fit_sample_weights_equal_repeated_rows(estimator, sparse):
         else check_sample_weight_equivalence_on_dense_data
     )
     check(estimator.__name__, estimator(hidden_layer_sizes=(), alpha=0.01))
+
+
+def _lasso_objective(X, y, alpha, coef, intercept):
+    return 0.5 * np.mean((y - X @ coef - intercept) ** 2) + alpha * np.abs(coef).sum()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lasso_with_more_features_than_samples(seed):
+    """n < d at 1% of alpha_max: the active-set Hessians are singular, where a
+    pseudo-inverse solve once stopped at a non-optimal point without a
+    warning."""
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((30, 60))
+    y = X[:, :5] @ rng.standard_normal(5) + 0.5 * rng.standard_normal(30)
+    alpha = 0.01 * np.abs(X.T @ (y - y.mean())).max() / 30
+    ours = LassoNet((), alpha=alpha).fit(X, y)
+    ref = Lasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(
+        _lasso_objective(X, y, alpha, ours.coef_, ours.intercept_),
+        _lasso_objective(X, y, alpha, ref.coef_, ref.intercept_),
+        rtol=1e-8,
+    )
+    np.testing.assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-4, atol=1e-8)
+
+
+@pytest.mark.parametrize("offset", [1e4, 1e6])
+def test_uncentred_and_constant_features(offset):
+    """A feature with a large mean (near-collinear with the intercept) and a
+    constant one (exactly collinear): Newton works on centred inputs, as
+    scikit-learn does, so both give scikit-learn's coefficients, the constant
+    feature a zero."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((200, 4))
+    X[:, 0] += offset
+    X[:, 1] = 3.0
+    y = X[:, 0] + X[:, 2] - X[:, 3] + 0.1 * rng.standard_normal(200) + 2
+    labels = (X[:, 0] - offset + X[:, 2] + rng.logistic(size=200) > 0).astype(int)
+    pairs = [
+        (RidgeNet((), alpha=1.0).fit(X, y), Ridge(alpha=1.0).fit(X, y)),
+        (LassoNet((), alpha=0.01).fit(X, y), Lasso(alpha=0.01, tol=1e-12).fit(X, y)),
+        (
+            RidgeNetClassifier((), alpha=1.0).fit(X, labels),
+            LogisticRegression(C=1.0, tol=1e-12).fit(X - X.mean(axis=0), labels),
+        ),
+    ]
+    for ours, ref in pairs:
+        np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-4, atol=1e-8)
+        assert abs(np.ravel(ours.coef_)[1]) <= 1e-12  # the constant feature
+    assert pairs[1][0].coef_[1] == 0  # an exact zero from the lasso
+
+
+def test_feature_in_tiny_units_is_not_singular():
+    """A feature scaled by 1e8 puts 1e16 on the Hessian's diagonal: the
+    singularity test is on the scaled matrix, so the others are not lost."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((100, 3))
+    y = X @ [1.0, 1.0, 1.0] + 0.1 * rng.standard_normal(100)
+    X[:, 0] *= 1e8
+    np.testing.assert_allclose(
+        RidgeNet((), alpha=1.0).fit(X, y).coef_,
+        Ridge(alpha=1.0).fit(X, y).coef_,
+        rtol=1e-6,
+    )
+
+
+def test_float32_logistic_path_converges():
+    """Warm-started float32 logistic fits stop where the objective stops
+    changing at float32 precision, not at max_iter with a warning."""
+    X, y = make_classification(120, 5, n_informative=3, n_classes=3, random_state=0)
+    X = X.astype(np.float32)
+    model = RidgeNetClassifier((), alpha=10.0, warm_start=True).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for alpha in [1.0, 0.1, 0.01]:
+            assert model.set_params(alpha=alpha).fit(X, y).n_iter_ < 10
+
+
+def test_linear_classifier_on_huge_inputs_raises_clear_error():
+    X, y = make_classification(60, 4, random_state=0)
+    with pytest.raises(ValueError, match="Scale the data"):
+        RidgeNetClassifier(()).fit(X * 1e200, y)
