@@ -71,7 +71,10 @@ class _NegLogLoss:
         log_proba = estimator._log_proba(estimator._output(X)).cpu().numpy()
         proba = np.zeros((X.shape[0], len(self.labels)))
         columns = np.searchsorted(self.labels, estimator.classes_)
-        proba[:, columns] = np.exp(log_proba)
+        proba[:, columns] = np.exp(log_proba.astype(np.float64))
+        # A float32 model's rows sum to one only to float32 precision, and
+        # log_loss checks float64 input at float64's (a warning per call).
+        proba /= proba.sum(axis=1, keepdims=True)
         return -log_loss(y, proba, labels=self.labels, sample_weight=sample_weight)
 
 
@@ -178,10 +181,10 @@ class _NetCV:
             )
         else:
             alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
-            if len(alphas) == 0 or np.any(alphas < 0):
+            if len(alphas) == 0 or not np.all(np.isfinite(alphas) & (alphas >= 0)):
                 raise ValueError(
                     "alphas must be a positive int or a non-empty array of "
-                    f"non-negative floats, got {self.alphas!r}."
+                    f"finite, non-negative floats, got {self.alphas!r}."
                 )
             grids = np.tile(_path_order(estimators[0], alphas), (len(ratios), 1))
         folds = list(check_cv(self.cv, y, classifier=classifier).split(X, y))
@@ -220,6 +223,7 @@ class _NetCV:
             grids[i_ratio][: i_alpha + 1],
             record=False,
             path_max_iter=self.path_max_iter,
+            feature_names=getattr(self, "feature_names_in_", None),
         )
         self.estimator_ = estimator.set_params(warm_start=False)
         self.alpha_ = float(grids[i_ratio][i_alpha])
@@ -235,11 +239,18 @@ class _NetCV:
                 setattr(self, name, getattr(estimator, name))
         return self
 
-    def _validated(self, X):
+    def _validated_output(self, X):
+        """Output of ``estimator_`` on ``X``, validated against this estimator.
+
+        Validated once, here, so that errors name the CV estimator: the public
+        methods of ``estimator_`` would validate the array again and, fitted
+        with feature names, warn that it has none.
+        """
         check_is_fitted(self)
-        return validate_data(
+        X = validate_data(
             self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
         )
+        return self.estimator_._output(X)
 
     def predict(self, X):
         """Predict with the model refitted at ``alpha_``.
@@ -254,8 +265,11 @@ class _NetCV:
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values or class labels.
         """
-        X = self._validated(X)
-        return self.estimator_.predict(X)
+        out = self._validated_output(X)
+        if isinstance(self, ClassifierMixin):
+            est = self.estimator_
+            return est.classes_[est._log_proba(out).argmax(1).cpu().numpy()]
+        return self.estimator_._decode(out)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -279,8 +293,7 @@ class _ClassifierCVMixin:
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        X = self._validated(X)
-        return self.estimator_.predict_proba(X)
+        return np.exp(self.predict_log_proba(X))
 
     def predict_log_proba(self, X):
         """Log of the class probabilities of the model refitted at ``alpha_``.
@@ -295,8 +308,8 @@ class _ClassifierCVMixin:
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        X = self._validated(X)
-        return self.estimator_.predict_log_proba(X)
+        out = self._validated_output(X)  # checks the fit before estimator_ is read
+        return self.estimator_._log_proba(out).cpu().numpy()
 
 
 class _RidgeNetCVFamily(_NetCV):

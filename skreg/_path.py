@@ -15,12 +15,23 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, validate_params
-from sklearn.utils.validation import _check_sample_weight, check_array, column_or_1d
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _get_feature_names,
+    check_array,
+    check_consistent_length,
+    column_or_1d,
+)
 
 from ._training import one_blas_thread
 
@@ -173,6 +184,7 @@ def _fit_path(
     scorer=None,
     record=True,
     path_max_iter=None,
+    feature_names=None,
 ):
     """Fit a clone of ``estimator`` at every alpha in order, warm-started.
 
@@ -181,7 +193,9 @@ def _fit_path(
     at the last alpha (with the original ``max_iter``) and a dict of per-alpha
     arrays (``scores`` given ``scorer``; ``coefs``, ``n_selected``,
     ``objectives`` and ``n_iter`` when ``record``). Convergence warnings are
-    counted and raised once, not once per alpha.
+    counted and raised once, not once per alpha. ``feature_names`` are the
+    names of the columns of ``X`` before the caller validated it into an
+    array; the estimator gets them as ``feature_names_in_``.
     """
     est = clone(estimator).set_params(warm_start=True)
     est._validate_params()
@@ -202,6 +216,10 @@ def _fit_path(
                 # and the solvers reuse what they derived from the data.
                 if prepared is None:
                     prepared = est._prepare(X, y, sample_weight, callbacks=False)
+                    if feature_names is not None:
+                        # Set before scoring, so validation data with the same
+                        # columns is checked against them, not warned about.
+                        est.feature_names_in_ = feature_names
                 est._train_prepared(prepared)
             for w in caught:
                 if issubclass(w.category, ConvergenceWarning) and "Maximum iter" in str(
@@ -243,21 +261,20 @@ def _fit_path(
     return est, out
 
 
-@validate_params(
-    {
-        "estimator": [object],
-        "X": ["array-like", "sparse matrix"],
-        "y": ["array-like"],
-        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "eps": [Interval(Real, 0, 1, closed="neither")],
-        "sample_weight": ["array-like", None],
-        "X_val": ["array-like", "sparse matrix", None],
-        "y_val": ["array-like", None],
-        "scoring": [str, callable, None],
-        "path_max_iter": [Interval(Integral, 1, None, closed="left"), None],
-    },
-    prefer_skip_nested_validation=True,
-)
+_PARAMETER_CONSTRAINTS = {
+    "estimator": [object],
+    "X": ["array-like", "sparse matrix"],
+    "y": ["array-like"],
+    "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+    "eps": [Interval(Real, 0, 1, closed="neither")],
+    "sample_weight": ["array-like", None],
+    "X_val": ["array-like", "sparse matrix", None],
+    "y_val": ["array-like", None],
+    "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+    "path_max_iter": [Interval(Integral, 1, None, closed="left"), None],
+}
+
+
 def regularization_path(
     estimator,
     X,
@@ -349,7 +366,8 @@ def regularization_path(
         scores : ndarray of shape (n_alphas,) or None
             Validation scores, given ``X_val`` and ``y_val``.
         estimator : estimator instance
-            The estimator fitted at the last alpha.
+            The estimator fitted at the last alpha (with ``feature_names_in_``
+            when ``X`` has feature names).
 
     See Also
     --------
@@ -367,23 +385,49 @@ def regularization_path(
     >>> path.n_selected
     array([ 0,  4,  7,  9, 10])
     """
+    # Not @validate_params: it renames the function's parameter errors, and
+    # would rename the estimator's too ("The 'M' parameter of
+    # regularization_path"), which are not parameters of this function.
+    if not get_config()["skip_parameter_validation"]:
+        validate_parameter_constraints(
+            _PARAMETER_CONSTRAINTS,
+            {
+                "estimator": estimator,
+                "X": X,
+                "y": y,
+                "alphas": alphas,
+                "eps": eps,
+                "sample_weight": sample_weight,
+                "X_val": X_val,
+                "y_val": y_val,
+                "scoring": scoring,
+                "path_max_iter": path_max_iter,
+            },
+            caller_name="regularization_path",
+        )
     if "alpha" not in estimator.get_params():
         raise TypeError(
             f"regularization_path needs an estimator with an 'alpha' parameter, "
             f"got {type(estimator).__name__}."
         )
+    # Before the alpha grid, which reads the estimator's parameters.
+    estimator._validate_params()
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val must be given together.")
+    feature_names = _get_feature_names(X)
     X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
     y = np.asarray(y)
+    # Before the alpha grid, whose products of X and y would fail with a
+    # shape error.
+    check_consistent_length(X, y)
     if sample_weight is not None:
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if isinstance(alphas, Integral):
         alphas = _alpha_grid(estimator, X, y, sample_weight, n_alphas=alphas, eps=eps)
     else:
         alphas = column_or_1d(alphas, dtype=np.float64)
-        if np.any(alphas < 0):
-            raise ValueError("alphas must be non-negative.")
+        if not np.all(np.isfinite(alphas) & (alphas >= 0)):
+            raise ValueError(f"alphas must be finite and non-negative, got {alphas}.")
     scorer = None if X_val is None else check_scoring(estimator, scoring=scoring)
     est, out = _fit_path(
         estimator,
@@ -395,6 +439,7 @@ def regularization_path(
         y_val=y_val,
         scorer=scorer,
         path_max_iter=path_max_iter,
+        feature_names=feature_names,
     )
     return Bunch(
         alphas=alphas,

@@ -12,7 +12,8 @@ import numpy as np
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
-from ._path import regularization_path
+from ._cv import _NetCV
+from ._path import _is_lasso_family, _is_network, regularization_path
 
 __all__ = ["LossCurveDisplay", "RegularizationPathDisplay"]
 
@@ -119,7 +120,10 @@ class RegularizationPathDisplay:
             A fitted CV estimator, whose grid, held-out scores and chosen alpha
             are shown (the path is refitted on ``X, y`` at its parameters), or
             an skreg estimator with an ``alpha`` parameter, whose path is
-            computed on ``alphas``.
+            computed on ``alphas``. A RidgeNet network has no coefficients and
+            keeps every feature, so only its CV estimator's scores can be
+            shown: given the plain estimator, this raises a ValueError before
+            fitting anything.
 
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data for the path, usually the training data of ``estimator``.
@@ -143,7 +147,8 @@ class RegularizationPathDisplay:
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
         scores, alpha, score_name = None, None, None
-        if hasattr(estimator, "alpha_"):
+        cv = isinstance(estimator, _NetCV)
+        if cv:
             check_is_fitted(estimator)
             base = estimator._make_estimator(getattr(estimator, "l1_ratio_", None))
             grid, scores = estimator.alphas_, estimator.score_path_
@@ -154,14 +159,39 @@ class RegularizationPathDisplay:
             score_name = estimator.scoring or estimator._default_scoring()
         else:
             base, grid = estimator, 30 if alphas is None else alphas
-        path = regularization_path(base, X, y, alphas=grid, sample_weight=sample_weight)
-        coefs = path.coefs
-        if coefs is not None and coefs.ndim == 3:
-            coefs = np.linalg.norm(coefs, axis=0)
+        lasso = _is_lasso_family(base)
+        # A RidgeNet network's path has no coef_ and keeps every feature: only a
+        # CV estimator's scores are left to show, and no path needs fitting.
+        empty_path = (
+            not lasso
+            and "hidden_layer_sizes" in base.get_params()
+            and _is_network(base)
+        )
+        if empty_path and not cv:
+            raise ValueError(
+                f"The regularization path of {type(estimator).__name__} with "
+                "hidden layers has no coefficients and keeps every feature: "
+                "there is nothing to plot. Pass its fitted CV estimator "
+                "(RidgeNetCV, RidgeNetClassifierCV) to plot held-out scores, or "
+                "use regularization_path for the training objectives."
+            )
+        coefs = n_selected = None
+        if empty_path:
+            path_alphas = grid
+        else:
+            path = regularization_path(
+                base, X, y, alphas=grid, sample_weight=sample_weight
+            )
+            path_alphas, coefs = path.alphas, path.coefs
+            if coefs is not None and coefs.ndim == 3:
+                # One output (a binary classifier's logit): its signed
+                # coefficients; several: the norm of each feature's weights.
+                coefs = coefs[0] if len(coefs) == 1 else np.linalg.norm(coefs, axis=0)
+            n_selected = path.n_selected if lasso else None
         return cls(
-            path.alphas,
+            path_alphas,
             coefs=coefs,
-            n_selected=path.n_selected if "l1_ratio" in base.get_params() else None,
+            n_selected=n_selected,
             scores=scores,
             alpha=alpha,
             score_name=score_name,

@@ -1,5 +1,7 @@
 """CV estimators: sklearn's choices in the linear case, behaviour for networks."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import (
@@ -8,6 +10,7 @@ from sklearn.datasets import (
     make_friedman1,
     make_regression,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNetCV, LassoCV, RidgeCV
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.preprocessing import StandardScaler
@@ -156,6 +159,8 @@ def test_sample_weight_equals_repetition(sparse_problem):
     "params, error, match",
     [
         ({"alphas": [-1.0, 1.0]}, ValueError, "non-negative"),
+        ({"alphas": [np.nan]}, ValueError, "alphas must be .* finite, non-negative"),
+        ({"alphas": [np.inf, 1.0]}, ValueError, "alphas must be .* finite"),
         ({"l1_ratio": [0.5, 1.5]}, ValueError, r"l1_ratio must be"),
         ({"scoring": "no-such-score"}, InvalidParameterError, "scoring"),
         ({"alphas": 0}, InvalidParameterError, "alphas"),
@@ -190,3 +195,35 @@ def test_classifier_folds_missing_a_class_are_scored():
     # Fold 0 never saw class 0, fold 1 never saw class 2: both score badly.
     assert np.all(clf.score_path_ < -1)
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+
+
+def test_float32_classifier_log_loss_sums_to_one():
+    """A float32 model's probabilities are renormalised in float64 before the
+    log-loss, which would otherwise warn that they do not sum to one."""
+    X, y = load_iris(return_X_y=True)
+    params = dict(alphas=[0.1, 10.0], cv=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        single = RidgeNetClassifierCV(**params).fit(X.astype(np.float32), y)
+    double = RidgeNetClassifierCV(**params).fit(X, y)
+    np.testing.assert_allclose(single.score_path_, double.score_path_, rtol=1e-4)
+
+
+def test_refitted_estimator_keeps_feature_names():
+    pytest.importorskip("pandas")
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LassoNetClassifierCV(alphas=3, cv=2).fit(X, y)
+        proba = model.estimator_.predict_proba(X)
+        # The CV estimator validates the frame, then runs estimator_ on the
+        # array, which must not be checked (and warned about) again.
+        np.testing.assert_allclose(model.predict_proba(X), proba)
+        np.testing.assert_array_equal(model.predict(X), model.estimator_.predict(X))
+    np.testing.assert_array_equal(model.estimator_.feature_names_in_, X.columns)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        model.predict(X.to_numpy())
+    with pytest.raises(ValueError, match="X has 3 features, but LassoNetClassifierCV"):
+        model.predict(X.iloc[:, :3].to_numpy())

@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge, enet_path
 from sklearn.linear_model._coordinate_descent import _alpha_grid as sk_alpha_grid
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skreg import (
     LassoNet,
@@ -175,6 +176,56 @@ def test_errors(diabetes):
         regularization_path(LassoNet(hidden_layer_sizes=(), l1_ratio=0.0), X, y)
     with pytest.raises(ValueError, match="non-negative"):
         regularization_path(LassoNet(hidden_layer_sizes=()), X, y, alphas=[-1.0])
+    with pytest.raises(ValueError, match="alphas must be finite"):
+        regularization_path(LassoNet(hidden_layer_sizes=()), X, y, alphas=[np.nan])
+    with pytest.raises(InvalidParameterError, match="'scoring' parameter of regu"):
+        regularization_path(RidgeNet(), X, y, X_val=X, y_val=y, scoring="no-such")
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        LassoNet(hidden_layer_sizes=()),
+        LassoNet(hidden_layer_sizes=(4,)),
+        RidgeNet(hidden_layer_sizes=()),
+        RidgeNet(hidden_layer_sizes=(4,)),
+        LassoNetClassifier(hidden_layer_sizes=()),
+        RidgeNetClassifier(hidden_layer_sizes=(4,)),
+    ],
+)
+def test_inconsistent_lengths_are_checked_before_the_grid(diabetes, est):
+    X, y = diabetes
+    y = y[:20] > y.mean() if is_classifier(est) else y[:20]
+    with pytest.raises(ValueError, match=r"inconsistent numbers .*: \[30, 20\]"):
+        regularization_path(est, X[:30], y, alphas=3)
+
+
+def test_estimator_parameter_errors_name_the_estimator(diabetes):
+    X, y = diabetes
+    est = LassoNet(hidden_layer_sizes=(), M=-1)
+    with pytest.raises(InvalidParameterError, match="'M' parameter of LassoNet must"):
+        regularization_path(est, X, y, alphas=3)
+    with pytest.raises(InvalidParameterError, match="'eps' parameter of regulari"):
+        regularization_path(LassoNet(hidden_layer_sizes=()), X, y, eps=2.0)
+
+
+def test_path_keeps_feature_names(diabetes):
+    pd = pytest.importorskip("pandas")
+    X, y = diabetes
+    df = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        path = regularization_path(
+            LassoNet(hidden_layer_sizes=()),
+            df[:300],
+            y[:300],
+            alphas=3,
+            X_val=df[300:],
+            y_val=y[300:],
+        )
+        score = path.estimator.score(df[300:], y[300:])
+    np.testing.assert_array_equal(path.estimator.feature_names_in_, df.columns)
+    assert path.scores[-1] == pytest.approx(score)
 
 
 class _NoAlpha:

@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_diabetes
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 
 from skreg import (
     LassoNet,
+    LassoNetClassifier,
     LassoNetCV,
     LossCurveDisplay,
     RegularizationPathDisplay,
@@ -72,6 +74,30 @@ def test_path_display_network_without_linear_part(diabetes):
     assert len(display.ax_) == 1 and display.coefs is None
     with pytest.raises(ValueError, match="Nothing to plot"):
         RegularizationPathDisplay(np.ones(3)).plot()
+
+
+def test_path_display_binary_classifier_coefs_are_signed():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:, :5])
+    est = LassoNetClassifier(hidden_layer_sizes=())
+    display = RegularizationPathDisplay.from_estimator(est, X, y, alphas=4)
+    coef = est.set_params(alpha=display.alphas[-1]).fit(X, y).coef_
+    assert coef.shape == (1, 5) and np.any(coef < 0)
+    np.testing.assert_allclose(display.coefs[:, -1], coef[0], rtol=1e-6, atol=1e-8)
+
+
+def test_path_display_errors_before_fitting(diabetes, monkeypatch):
+    X, y = diabetes
+    import skreg._plot
+
+    def no_path(*args, **kwargs):
+        raise AssertionError("the path was fitted")
+
+    monkeypatch.setattr(skreg._plot, "regularization_path", no_path)
+    with pytest.raises(ValueError, match="RidgeNet with hidden layers .* nothing"):
+        RegularizationPathDisplay.from_estimator(RidgeNet((3,)), X, y)
+    with pytest.raises(NotFittedError, match="LassoNetCV instance is not fitted"):
+        RegularizationPathDisplay.from_estimator(LassoNetCV(), X, y)
 
 
 def test_loss_curve_display(diabetes):
