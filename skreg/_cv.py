@@ -18,6 +18,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.metrics import check_scoring, get_scorer_names, log_loss
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -133,7 +140,7 @@ class _NetCV:
         return check_scoring(estimator, scoring=self.scoring)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Choose alpha by cross-validation along paths, then refit on all data.
 
         Parameters
@@ -145,12 +152,18 @@ class _NetCV:
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights, used by every fit, by the held-out scores and by
             the automatic alpha grid.
+        **params : dict
+            Metadata for the cross-validation splitter, such as ``groups`` for
+            :class:`~sklearn.model_selection.GroupKFold`; only with
+            ``sklearn.set_config(enable_metadata_routing=True)``, as for
+            scikit-learn's ``LassoCV``.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
+        _raise_for_params(params, self, "fit")
         classifier = isinstance(self, ClassifierMixin)
         X, y = validate_data(
             self,
@@ -187,7 +200,13 @@ class _NetCV:
                     f"finite, non-negative floats, got {self.alphas!r}."
                 )
             grids = np.tile(_path_order(estimators[0], alphas), (len(ratios), 1))
-        folds = list(check_cv(self.cv, y, classifier=classifier).split(X, y))
+        split = (
+            process_routing(self, "fit", **params).splitter.split
+            if (_routing_enabled())
+            else {}
+        )
+        cv = check_cv(self.cv, y, classifier=classifier)
+        folds = list(cv.split(X, y, **split))
         scorer = self._scorer(estimators[0])
         jobs = [(i, train, test) for i in range(len(ratios)) for train, test in folds]
         scores = Parallel(n_jobs=self.n_jobs)(
@@ -238,6 +257,21 @@ class _NetCV:
             if hasattr(estimator, name):
                 setattr(self, name, getattr(estimator, name))
         return self
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object: ``fit``'s metadata go to the
+        splitter's ``split``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` with the
+            routing information.
+        """
+        return MetadataRouter(owner=self).add(
+            splitter=check_cv(self.cv),
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
 
     def _validated_output(self, X):
         """Output of ``estimator_`` on ``X``, validated against this estimator.

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.datasets import (
     load_breast_cancer,
     load_iris,
@@ -12,7 +13,7 @@ from sklearn.datasets import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNetCV, LassoCV, RidgeCV
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -227,3 +228,20 @@ def test_refitted_estimator_keeps_feature_names():
         model.predict(X.to_numpy())
     with pytest.raises(ValueError, match="X has 3 features, but LassoNetClassifierCV"):
         model.predict(X.iloc[:, :3].to_numpy())
+
+
+def test_groups_are_routed_to_the_splitter():
+    """With metadata routing on, ``groups`` reaches a group splitter and the
+    choice equals LassoCV's on the same folds; off, passing it is an error, as
+    for scikit-learn's CV estimators."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 5))
+    y = X[:, 0] - X[:, 1] + 0.5 * rng.standard_normal(60)
+    groups = np.repeat(np.arange(6), 10)
+    with sklearn.config_context(enable_metadata_routing=True):
+        ours = LassoNetCV((), alphas=8, cv=GroupKFold(3)).fit(X, y, groups=groups)
+        ref = LassoCV(alphas=ours.alphas_, cv=GroupKFold(3)).fit(X, y, groups=groups)
+    assert ours.alpha_ == pytest.approx(ref.alpha_)
+    np.testing.assert_allclose(-ours.score_path_, ref.mse_path_, rtol=1e-4, atol=1e-10)
+    with pytest.raises(ValueError, match="enable_metadata_routing=True"):
+        LassoNetCV((), alphas=8, cv=GroupKFold(3)).fit(X, y, groups=groups)
