@@ -298,6 +298,10 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
     def _hidden_sizes(self) -> tuple[int, ...]:
         sizes = self.hidden_layer_sizes
         sizes = tuple(sizes) if hasattr(sizes, "__iter__") else (sizes,)
+        if not all(isinstance(s, Integral) for s in sizes):
+            raise TypeError(
+                f"hidden_layer_sizes must hold integers, got {list(sizes)}."
+            )
         if any(s <= 0 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {list(sizes)}.")
         return tuple(int(s) for s in sizes)

@@ -328,6 +328,12 @@ def test_invalid_hyperparameters_fail_at_fit(params, message, regression):
         est.fit(X, y)
 
 
+def test_fractional_hidden_layer_sizes_fail_at_fit(regression):
+    X, y = regression
+    with pytest.raises(TypeError, match=r"must hold integers, got \[2.5\]"):
+        RidgeNet(hidden_layer_sizes=(2.5,)).fit(X, y)
+
+
 @pytest.mark.parametrize(
     "Est, params, message",
     [
