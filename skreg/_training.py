@@ -823,8 +823,9 @@ def _gram_blocks(X, H_out: Tensor, mean: np.ndarray, chunk: int = 65536) -> np.n
     else:
         shift = torch.from_numpy(mean).to(X.device)
         for start in range(0, n, chunk):
-            X1 = X[start : start + chunk].double() - shift
-            X1 = torch.cat([X1, torch.ones_like(X1[:, :1])], dim=1)
+            rows = X[start : start + chunk]
+            X1 = torch.ones((len(rows), d1), dtype=torch.float64, device=X.device)
+            torch.sub(rows, shift, out=X1[:, :-1])  # centred: one copy
             h = H_out[start : start + chunk]
             for k, m in pairs:
                 H[k, :, m] += (X1.T @ (h[:, k, m, None] * X1)).cpu().numpy()
@@ -846,15 +847,16 @@ def _gram_vector(X, g: Tensor, mean: np.ndarray, chunk: int = 65536) -> np.ndarr
     if sp.issparse(X):
         g_np = g.cpu().numpy()
         Xg = np.vstack([np.asarray(X.T @ g_np), g_np.sum(axis=0, keepdims=True)])
-        # sum_i g_i (x_i - mean) = X^T g - mean (sum_i g_i)
+        # sum_i g_i (x_i - mean) = X^T g - mean sum_i g_i: sparse X stays sparse.
         Xg[:-1] -= np.outer(mean, Xg[-1])
         return Xg.T.reshape(-1)
-    # Dense rows are centred before the product: no cancellation.
+    # Dense rows are centred before the product: the formula above would lose
+    # |mean| / spread digits, and a constant feature's gradient would not be 0.
     shift = torch.from_numpy(mean).to(g.device)
     Xg = g.new_zeros((X.shape[1] + 1, g.shape[1]))
     for start in range(0, g.shape[0], chunk):
         rows = g[start : start + chunk]
-        Xg[:-1] += (X[start : start + chunk].double() - shift).T @ rows
+        Xg[:-1] += torch.sub(X[start : start + chunk], shift).T @ rows
         Xg[-1] += rows.sum(dim=0)
     return Xg.T.reshape(-1).cpu().numpy()
 
