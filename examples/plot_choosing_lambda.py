@@ -13,7 +13,7 @@ out of 15), and compares their cross-validated and held-out scores.
 
 For a linear model every fit, on the path or not, is one (proximal) Newton
 step; the path saves the validation, set-up and pass over the data of every fit
-instead, 4.7-6.0x on ``benchmarks/paths.py``'s problems (see
+instead, 4.8-6.1x on ``benchmarks/paths.py``'s problems (see
 ``benchmarks/results/paths.md``).
 """
 
