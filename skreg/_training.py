@@ -976,10 +976,12 @@ def _group_sweep(
     groups: _Groups,
     lipschitz: np.ndarray,
     free: np.ndarray,
-    blocks: list[np.ndarray],
+    rows: list[np.ndarray],
 ) -> np.ndarray:
     """One Gauss-Seidel pass: the unpenalised coordinates by a linear solve,
-    then a proximal-gradient step on every group in turn, with the largest
+    then a proximal-gradient step on each non-zero group and each zero group
+    that violates its optimality condition, in turn (``rows[g]``: group
+    ``g``'s rows of ``A``), with the largest
     eigenvalue ``L_g`` of its diagonal block of ``A`` as step:
     ``z_g = S(z_g + r_g / L_g, lam_g / L_g)`` (``r = b - A z``, ``S`` group
     soft-thresholding). Each step minimises a majoriser of the objective in its
@@ -1009,7 +1011,7 @@ def _group_sweep(
             new = np.zeros_like(v)
         else:
             continue  # zero stays zero
-        r -= (new - old) @ blocks[g]
+        r -= (new - old) @ rows[g]
         x[m] = new
     return x
 
@@ -1132,7 +1134,9 @@ def _pdas(
     return None
 
 
-def _spd_solve(A: np.ndarray, b: np.ndarray, singular=None) -> np.ndarray:
+def _spd_solve(
+    A: np.ndarray, b: np.ndarray, singular: Callable | None = None
+) -> np.ndarray:
     """Solve ``A x = b`` for a symmetric positive semi-definite ``A``: by Cholesky
     (LAPACK's ``dpotrf``/``dpotrs``), or by :func:`_pinv_solve` where ``A`` is
     singular to working precision.
