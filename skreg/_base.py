@@ -754,6 +754,10 @@ class ClassifierNet(ClassifierMixin, BaseNet):
             return torch.cat([F.logsigmoid(-out), F.logsigmoid(out)], dim=1)
         return F.log_softmax(out, dim=1)
 
+    def _decode(self, out: torch.Tensor) -> np.ndarray:
+        """Class labels of the network outputs ``out``."""
+        return self.classes_[self._log_proba(out).argmax(1).cpu().numpy()]
+
     def _score_array(self, out, y_idx, sample_weight) -> float:
         return accuracy_score(
             y_idx,
@@ -804,5 +808,4 @@ class ClassifierNet(ClassifierMixin, BaseNet):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, taken from ``classes_``.
         """
-        out = self._validated_output(X)
-        return self.classes_[self._log_proba(out).argmax(1).cpu().numpy()]
+        return self._decode(self._validated_output(X))

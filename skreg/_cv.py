@@ -299,10 +299,7 @@ class _NetCV:
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values or class labels.
         """
-        out = self._validated_output(X)
-        if isinstance(self, ClassifierMixin):
-            est = self.estimator_
-            return est.classes_[est._log_proba(out).argmax(1).cpu().numpy()]
+        out = self._validated_output(X)  # checks the fit before estimator_ is read
         return self.estimator_._decode(out)
 
     def __sklearn_tags__(self):
