@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import warnings
+import weakref
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -38,6 +39,11 @@ from ._training import Objective, _threads, full_batch_solver, sparse_tensor, tr
 __all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
 
 _PREDICT_CHUNK = 65536
+# What a solver hands on to the next fit of a warm start (L-BFGS's curvature
+# memory), per fitted module: beside the module rather than in the estimator,
+# so that pickles and saved files hold the model alone (an unpickled model's
+# warm start begins without it), and gone with the module.
+_SOLVER_STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 COMMON_PARAMS_DOC = """\
 hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
@@ -51,8 +57,10 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         ``'newton'``: Newton's method with an exact Hessian, for linear models
         (like scikit-learn's ``'newton-cholesky'``), dense or sparse; proximal
         Newton, with exact active-set steps, when the objective has an L1
-        part. ``'lbfgs'``: full-batch L-BFGS-B (scipy); smooth
-        objectives, and an elementwise L1 part through bound constraints.
+        part. ``'lbfgs'``: full-batch L-BFGS; smooth objectives, and for
+        linear models an elementwise L1 part through bound constraints
+        (scipy's L-BFGS-B). Networks use skreg's own L-BFGS, whose curvature
+        memory carries over to the next fit of a warm start or a path.
         ``'fista'``: full-batch accelerated proximal gradient, any penalty.
         ``'adam'``, ``'sgd'``: mini-batch updates, each followed by the
         penalty's proximal step. ``'auto'`` picks a deterministic full-batch
@@ -495,6 +503,8 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     derivatives=self._loss_derivatives,
                 )
                 prep.objective = objective
+                if reuse:
+                    objective.state = _SOLVER_STATE.get(module, {})
             objective.terms = self._penalty_terms(module, prep.n)
             solver = prep.solver
             if solver == "full-batch":
@@ -525,6 +535,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 hooks=hooks,
             )
         self._module_shape = (X.shape[1], self.n_outputs_, sizes)
+        _SOLVER_STATE[module] = objective.state
         self.solver_ = solver
         self.n_iter_ = history.n_iter
         self.loss_curve_ = history.loss_curve

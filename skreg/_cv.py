@@ -242,6 +242,7 @@ class _NetCV:
             grids[i_ratio][: i_alpha + 1],
             record=False,
             path_max_iter=self.path_max_iter,
+            grid_size=grids.shape[1],
             feature_names=getattr(self, "feature_names_in_", None),
         )
         self.estimator_ = estimator.set_params(warm_start=False)
@@ -509,7 +510,9 @@ _CV_DOC = """{summary}
         linear models, which converge by ``tol``; for networks, whose
         warm-started fits only refine the previous one, ``max(1, max_iter //
         10)`` epochs with a mini-batch solver (as lassonet's ``n_iters=(1000,
-        100)``) and ``max(1, max_iter // 3)`` iterations with full-batch L-BFGS.
+        100)``), ``max(1, max_iter // 3)`` iterations with FISTA, and with
+        L-BFGS, which keeps its curvature memory from one alpha to the next,
+        ``max(max_iter // 10, ceil(3 * max_iter / n_alphas), 1)``.
 
     Attributes
     ----------

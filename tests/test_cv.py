@@ -90,21 +90,23 @@ def test_classifier_cvs_select_and_predict():
 
 
 @pytest.mark.parametrize(
-    "cv_cls, cls", [(LassoNetCV, LassoNet), (RidgeNetCV, RidgeNet)]
+    "cv_cls, cls, later",
+    # Iterations per alpha after the first: max_iter // 3 for FISTA (LassoNet);
+    # for L-BFGS (RidgeNet) 3 * max_iter / n_alphas, at least max_iter // 10.
+    [(LassoNetCV, LassoNet, 13), (RidgeNetCV, RidgeNet, 30)],
 )
-def test_network_cv_refits_along_the_path(cv_cls, cls):
+def test_network_cv_refits_along_the_path(cv_cls, cls, later):
     X, y = make_friedman1(150, n_features=8, random_state=0)
     params = dict(hidden_layer_sizes=(16,), max_iter=40, random_state=0)
     model = cv_cls(alphas=4, cv=3, **params).fit(X, y)
-    # A network's path runs dense to sparse, with max_iter // 3 full-batch
-    # (FISTA for LassoNet, L-BFGS for RidgeNet) iterations per alpha after the
-    # first.
+    # A network's path runs dense to sparse.
     assert np.all(np.diff(model.alphas_) > 0)
     i = list(model.alphas_).index(model.alpha_)
-    # The refit is the warm-started path on all the data, stopped at alpha_.
+    # The refit is the warm-started path on all the data, stopped at alpha_:
+    # the same iterations per alpha as the folds' paths over the whole grid.
     ref = cls(**params, warm_start=True)
     for k, alpha in enumerate(model.alphas_[: i + 1]):
-        ref.set_params(alpha=alpha, max_iter=40 if k == 0 else 13).fit(X, y)
+        ref.set_params(alpha=alpha, max_iter=40 if k == 0 else later).fit(X, y)
     np.testing.assert_allclose(model.predict(X), ref.predict(X))
     assert model.estimator_.warm_start is False
     assert model.estimator_.module_.first_hidden is not None

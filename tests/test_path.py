@@ -120,7 +120,11 @@ def test_ridge_network_grid_ends_where_the_network_collapses(cls, load):
 def test_network_path_goes_dense_to_sparse(friedman_split):
     X, y, X_val, y_val = friedman_split
     est = RidgeNet(hidden_layer_sizes=(16,), max_iter=30, random_state=0)
-    path = regularization_path(est, X, y, alphas=10, X_val=X_val, y_val=y_val)
+    # Ten iterations per alpha, so that the strongest alpha's fit has collapsed
+    # (with the default, nine here, it still predicts a little).
+    path = regularization_path(
+        est, X, y, alphas=10, X_val=X_val, y_val=y_val, path_max_iter=10
+    )
     assert np.all(np.diff(path.alphas) > 0)
     # The strongest alpha collapses the network: a constant predictor.
     assert abs(path.scores[-1]) < 0.02
@@ -129,10 +133,39 @@ def test_network_path_goes_dense_to_sparse(friedman_split):
     # Started from the collapsed network, near the all-zero stationary point,
     # the reverse path stays far below.
     down = regularization_path(
-        est, X, y, alphas=path.alphas[::-1], X_val=X_val, y_val=y_val
+        est,
+        X,
+        y,
+        alphas=path.alphas[::-1],
+        X_val=X_val,
+        y_val=y_val,
+        path_max_iter=10,
     )
     assert abs(down.scores[0]) < 0.02
     assert max(down.scores) < max(path.scores) - 0.05
+
+
+def test_network_path_keeps_the_lbfgs_memory(friedman_split, monkeypatch):
+    """Along a path L-BFGS goes on with the curvature memory of the previous
+    alpha, corrected for the new penalty; restarted at every alpha, the same
+    few iterations per alpha leave every later fit with a higher objective."""
+    import skreg._training as training
+
+    X, y, _, _ = friedman_split
+    est = RidgeNet(hidden_layer_sizes=(32,), max_iter=30, random_state=0)
+    kept = regularization_path(est, X, y, alphas=10, path_max_iter=3)
+    init = training._LBFGS.__init__
+
+    def forgetful(self, objective, flat, **kw):
+        objective.state.clear()
+        init(self, objective, flat, **kw)
+
+    monkeypatch.setattr(training._LBFGS, "__init__", forgetful)
+    restarted = regularization_path(est, X, y, alphas=10, path_max_iter=3)
+    np.testing.assert_array_equal(kept.objectives[0], restarted.objectives[0])
+    # Ahead at the weak alphas, where the network is still learning.
+    assert np.all(kept.objectives[1:5] < restarted.objectives[1:5])
+    assert kept.objectives.sum() < restarted.objectives.sum()
 
 
 def test_warm_path_needs_fewer_iterations_than_cold_fits(diabetes):
