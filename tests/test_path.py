@@ -145,23 +145,45 @@ def test_network_path_goes_dense_to_sparse(friedman_split):
     assert max(down.scores) < max(path.scores) - 0.05
 
 
-def test_network_path_keeps_the_lbfgs_memory(friedman_split, monkeypatch):
+@pytest.mark.parametrize(
+    "est, solver, n_alphas, later",
+    [
+        (
+            RidgeNet(hidden_layer_sizes=(32,), max_iter=30, random_state=0),
+            "_LBFGS",
+            10,
+            3,
+        ),
+        # FISTA's defaults: 10 iterations per alpha on a grid of 30.
+        (
+            LassoNet(hidden_layer_sizes=(32,), max_iter=30, random_state=0),
+            "_FISTA",
+            30,
+            None,
+        ),
+    ],
+    ids=["lbfgs", "fista"],
+)
+def test_network_path_keeps_the_solver_state(
+    friedman_split, monkeypatch, est, solver, n_alphas, later
+):
     """Along a path L-BFGS goes on with the curvature memory of the previous
-    alpha, corrected for the new penalty; restarted at every alpha, the same
-    few iterations per alpha leave every later fit with a higher objective."""
+    alpha (corrected for the new penalty), FISTA with its step size and
+    momentum; restarted at every alpha, the same few iterations per alpha leave
+    the later fits with a higher objective."""
     import skreg._training as training
 
     X, y, _, _ = friedman_split
-    est = RidgeNet(hidden_layer_sizes=(32,), max_iter=30, random_state=0)
-    kept = regularization_path(est, X, y, alphas=10, path_max_iter=3)
-    init = training._LBFGS.__init__
+    kept = regularization_path(est, X, y, alphas=n_alphas, path_max_iter=later)
+    cls = getattr(training, solver)
+    init = cls.__init__
 
     def forgetful(self, objective, flat, **kw):
         objective.state.clear()
         init(self, objective, flat, **kw)
 
-    monkeypatch.setattr(training._LBFGS, "__init__", forgetful)
-    restarted = regularization_path(est, X, y, alphas=10, path_max_iter=3)
+    monkeypatch.setattr(cls, "__init__", forgetful)
+    restarted = regularization_path(est, X, y, alphas=n_alphas, path_max_iter=later)
     np.testing.assert_array_equal(kept.objectives[0], restarted.objectives[0])
     # Ahead at the weak alphas, where the network is still learning.
     assert np.all(kept.objectives[1:5] < restarted.objectives[1:5])
