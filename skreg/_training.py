@@ -1154,6 +1154,47 @@ def _group_active_set(
         if np.array_equal(support, previous):
             x = _group_newton(A, b, x, groups, tol)
         if groups.violation(x, A @ x - b) <= tol:
+            return x
+    return _group_fista(A, b, x, groups, tol)
+
+
+def _group_fista(
+    A: np.ndarray,
+    b: np.ndarray,
+    x: np.ndarray,
+    groups: _Groups,
+    tol: float,
+    max_iter: int = 20000,
+) -> np.ndarray:
+    """Accelerated proximal gradient (FISTA with adaptive restart) for the
+    problem of :func:`_group_active_set`, from ``x``, until the optimality
+    conditions hold to ``tol`` or ``max_iter`` iterations.
+
+    The fallback where sweeps and Newton stall: an ill-posed problem (more
+    features than samples, at a tiny alpha) whose flat quadratic makes every
+    block step short and every Newton set wrong. An iteration is one product
+    with ``A`` and a vectorised group soft-threshold (a few microseconds at a
+    hundred coefficients), so it can afford the tens of thousands of
+    iterations that scikit-learn's coordinate descent also spends there.
+    """
+    L = max(float(np.linalg.eigvalsh(A)[-1]), _EPS)
+    thresholds, penalised, of = groups.lam / L, groups.penalised, groups._of
+
+    def prox(v: np.ndarray) -> np.ndarray:
+        norms = groups.norms(v)
+        v[penalised] *= np.maximum(1 - thresholds / np.maximum(norms, 1e-300), 0)[of]
+        return v
+
+    y, t = x.copy(), 1.0
+    for k in range(max_iter):
+        new = prox(y - (A @ y - b) / L)
+        if (y - new) @ (new - x) > 0:  # momentum points uphill: restart
+            y, t = new.copy(), 1.0
+        else:
+            t_new = (1 + math.sqrt(1 + 4 * t * t)) / 2
+            y, t = new + ((t - 1) / t_new) * (new - x), t_new
+        x = new
+        if k % 100 == 99 and groups.violation(x, A @ x - b) <= tol:
             break
     return x
 

@@ -714,6 +714,37 @@ def test_lasso_with_more_features_than_samples(seed):
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-4, atol=1e-8)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_multitask_lasso_with_more_features_than_samples(seed):
+    """n < d with three outputs at 1e-5 of alpha_max: block sweeps and Newton
+    on the non-zero groups stalled on the flat quadratic (200 outer iterations,
+    12 s, a ConvergenceWarning and 30 times MultiTaskLasso's objective); the
+    group solver now finishes with accelerated proximal gradient."""
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((20, 40))
+    W = np.zeros((40, 3))
+    W[:5] = rng.standard_normal((5, 3))
+    Y = X @ W + 0.1 * rng.standard_normal((20, 3))
+    Yc = Y - Y.mean(axis=0)
+    alpha = 1e-5 * np.sqrt(((X.T @ Yc) ** 2).sum(axis=1)).max() / 20
+
+    def objective(coef, intercept):
+        residual = Y - X @ coef.T - intercept
+        return (
+            0.5 * (residual**2).sum() / 20 + alpha * np.linalg.norm(coef, axis=0).sum()
+        )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = LassoNet((), alpha=alpha).fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # it does not converge
+        ref = MultiTaskLasso(alpha=alpha, tol=1e-10, max_iter=100_000).fit(X, Y)
+    assert objective(ours.coef_, ours.intercept_) <= objective(
+        ref.coef_, ref.intercept_
+    ) * (1 + 1e-6)
+
+
 @pytest.mark.parametrize("offset", [1e4, 1e6])
 def test_uncentred_and_constant_features(offset):
     """A feature with a large mean (near-collinear with the intercept) and a
