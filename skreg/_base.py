@@ -40,9 +40,10 @@ __all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
 
 _PREDICT_CHUNK = 65536
 # What a solver hands on to the next fit of a warm start (L-BFGS's curvature
-# memory), per fitted module: beside the module rather than in the estimator,
-# so that pickles and saved files hold the model alone (an unpickled model's
-# warm start begins without it), and gone with the module.
+# memory), per fitted module of an estimator with ``warm_start=True``: beside
+# the module rather than in the estimator, so that pickles and saved files hold
+# the model alone (an unpickled model's warm start begins without it), and gone
+# with the module.
 _SOLVER_STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 COMMON_PARAMS_DOC = """\
@@ -535,7 +536,10 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 hooks=hooks,
             )
         self._module_shape = (X.shape[1], self.n_outputs_, sizes)
-        _SOLVER_STATE[module] = objective.state
+        if self.warm_start:
+            _SOLVER_STATE[module] = objective.state
+        else:  # nothing will read it: L-BFGS's memory is 20 parameter vectors
+            _SOLVER_STATE.pop(module, None)
         self.solver_ = solver
         self.n_iter_ = history.n_iter
         self.loss_curve_ = history.loss_curve

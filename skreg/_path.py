@@ -34,6 +34,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._base import _SOLVER_STATE
 from ._training import one_blas_thread
 
 __all__ = ["regularization_path"]
@@ -266,6 +267,8 @@ def _fit_path(
             stacklevel=3,
         )
     est.set_params(max_iter=max_iter)
+    if hasattr(est, "module_"):  # the path is over: free the solver's memory
+        _SOLVER_STATE.pop(est.module_, None)
     out = {"scores": np.asarray(scores, dtype=np.float64)}
     if record:
         has_coef = coefs and coefs[0] is not None

@@ -412,6 +412,22 @@ def test_optimizers_match_torch_optim_bit_for_bit(name):
     flat.release()
 
 
+def test_only_warm_start_keeps_the_solver_state(regression):
+    # L-BFGS's memory (20 parameter vectors) stays beside the module only for a
+    # warm start, which reads it; it never reaches a pickle.
+    from skreg._base import _SOLVER_STATE
+
+    X, y = regression
+    cold = RidgeNet(hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+    warm = clone(cold).set_params(warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cold.fit(X, y), warm.fit(X, y)
+    assert cold.module_ not in _SOLVER_STATE
+    assert len(_SOLVER_STATE[warm.module_]["lbfgs_pairs"]) == 5
+    assert "lbfgs_pairs" not in pickle.dumps(warm).decode("latin-1")
+
+
 def test_wolfe_search_meets_the_strong_wolfe_conditions():
     # phi(t) = (t - c)^2 along a descent direction from t = 0: the search
     # lengthens a short first trial (c = 7), shortens a long one (c = 0.1), and

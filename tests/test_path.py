@@ -185,6 +185,10 @@ def test_network_path_keeps_the_solver_state(
     monkeypatch.setattr(cls, "__init__", forgetful)
     restarted = regularization_path(est, X, y, alphas=n_alphas, path_max_iter=later)
     np.testing.assert_array_equal(kept.objectives[0], restarted.objectives[0])
+    # The path frees the memory when it ends.
+    from skreg._base import _SOLVER_STATE
+
+    assert kept.estimator.module_ not in _SOLVER_STATE
     # Ahead at the weak alphas, where the network is still learning.
     assert np.all(kept.objectives[1:5] < restarted.objectives[1:5])
     assert kept.objectives.sum() < restarted.objectives.sum()
