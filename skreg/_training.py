@@ -1446,7 +1446,8 @@ class _FISTA:
     """Full-batch accelerated proximal gradient (FISTA) in :class:`_Coordinates`.
 
     Backtracking on the step size and adaptive restart (O'Donoghue & Candes,
-    2015); handles any penalty with a proximal operator. A network's next fit
+    2015: the momentum is reset where it points uphill or the objective
+    rises); handles any penalty with a proximal operator. A network's next fit
     along a path (or warm start) inherits the step size and the momentum
     ``y - x``: on make_friedman1 (2000 x 50, hidden layer of 100, 30 alphas,
     10 iterations per alpha) the LassoNet network that LassoNetCV chose went
