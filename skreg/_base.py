@@ -102,7 +102,10 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
 
     warm_start : bool, default=False
         Start from the weights of the previous fit instead of a fresh
-        initialisation.
+        initialisation. Full-batch solvers of networks also go on with their
+        state (L-BFGS's curvature memory, FISTA's step size and momentum),
+        which stays with the fitted network in this process: a pickled, saved
+        or deep-copied model starts it afresh.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation

@@ -562,14 +562,16 @@ class _LBFGS:
     scipy's L-BFGS-B (:class:`_LBFGSB`, kept for linear models and their
     bounds) cannot be handed a curvature memory, so every fit of a
     regularisation path would start it from the identity. This one keeps its
-    last ``memory`` pairs in the objective's ``state``, which a warm-started fit
-    inherits from the previous one (as scikit-learn's MLP keeps its Adam state),
-    and so does every alpha of a path. A pair stores ``s`` and the data loss's
-    part of ``y``; the smooth penalties are separable quadratics, so their part is
-    ``curvature * s``, added under the penalty of the fit at hand. The memory
-    then describes the new objective exactly where it was gathered, and a few
-    iterations per alpha do what ten did from a cold start (the CV estimators'
-    benchmark in ``docs/paths.md``).
+    last ``memory`` pairs in the objective's ``state``, which every alpha of a
+    path, and a fit with ``warm_start=True``, inherits from the previous fit. A
+    pair stores ``s`` and the data loss's part of ``y``; the smooth penalties
+    are separable quadratics, so their part is ``curvature * s``, added under
+    the penalty of the fit at hand (a pair whose curvature is then no longer
+    positive is dropped). The memory then describes the new objective exactly
+    where it was gathered, and a few iterations per alpha do what ten did from
+    a cold start (the CV estimators' benchmark in ``docs/paths.md``). As in
+    scipy, the iterates and the algebra are in float64 whatever the parameters'
+    dtype: float32 sums of squares overflow on badly scaled data.
     """
 
     full_batch = True
@@ -578,34 +580,47 @@ class _LBFGS:
     def __init__(self, objective: Objective, flat: _Flat, **_):
         self.objective, self.flat = objective, flat
         self.pairs = objective.state.setdefault("lbfgs_pairs", [])
-        vector = flat.vector
-        if self.pairs and (
-            self.pairs[0][0].dtype != vector.dtype
-            or self.pairs[0][0].device != vector.device
-        ):
+        if self.pairs and self.pairs[0][0].device != flat.vector.device:
             self.pairs.clear()  # the model moved since: start afresh
-        self.curvature = _penalty_curvature(objective, flat)
+        self.curvature = _penalty_curvature(objective, flat).double()
 
-    def _evaluate(self) -> tuple[float, Tensor]:
-        """The objective and its gradient at the parameters; their data loss
-        parts are kept in ``latest``.
+    def _evaluate(self, x: Tensor) -> tuple[float, Tensor]:
+        """Write ``x`` into the parameters; return the objective and its
+        gradient there, and keep their data loss parts in ``latest``.
         """
+        self.flat.vector.copy_(x)
         self.flat.grad.zero_()
         with torch.enable_grad():
             data = self.objective.data()
             data.backward()
-        self.latest = (float(data.detach()), self.flat.grad.clone())
+        self.latest = (
+            float(data.detach()),
+            self.flat.grad.to(torch.float64, copy=True),
+        )
         return self._total(*self.latest)
 
     def _total(self, data: float, grad: Tensor) -> tuple[float, Tensor]:
-        """Add the smooth penalties to the data loss and its gradient."""
+        """Add the smooth penalties at the parameters to the data loss and its
+        gradient.
+        """
         with torch.no_grad():
             smooth = float(self.objective.smooth_penalty())
-        return data + smooth, grad + self.curvature * self.flat.vector
+        return data + smooth, grad + self.curvature * self.flat.vector.double()
 
-    def _direction(self, g: Tensor, S: list[Tensor], Y: list[Tensor]) -> Tensor:
-        """``-H g`` by the two-loop recursion; the first step is scaled to unit
-        length, as L-BFGS-B's.
+    def _start(self) -> tuple[float, Tensor]:
+        """The objective and its gradient at the parameters; from the previous
+        fit's data loss where it ended there, under the penalty at hand.
+        """
+        end = self.objective.cache.get("lbfgs_end")
+        if end is None or not torch.equal(end[0], self.flat.vector):
+            return self._evaluate(self.flat.vector.double())
+        self.latest = end[1:]
+        return self._total(*self.latest)
+
+    @staticmethod
+    def _direction(g: Tensor, S: list[Tensor], Y: list[Tensor]) -> Tensor:
+        """``-H g`` by the two-loop recursion; without pairs the step along the
+        gradient is at most of unit length, as L-BFGS-B's first.
         """
         q, coefficients = g.clone(), []
         for s, y in zip(reversed(S), reversed(Y), strict=True):
@@ -620,70 +635,65 @@ class _LBFGS:
         return -q
 
     def run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
-        x = self.flat.vector
-        value, g = self._start(x)
+        value, g = self._start()
+        if not (math.isfinite(value) and torch.isfinite(g).all()):
+            return monitor(math.inf)
         here = self.latest
-        if not math.isfinite(value):
-            return monitor(value)
         gtol = _full_batch_tol(self.objective, tol) * float(g.abs().max())
         if gtol == 0:
             return True
-        eps = torch.finfo(x.dtype).eps
-        S = [s for s, _ in self.pairs]
-        Y = [y + self.curvature * s for s, y in self.pairs]
-        converged = False
-        for _ in range(max_iter):
+        x = self.flat.vector.to(torch.float64, copy=True)  # the iterate
+        S, Y, kept = [], [], []
+        for s, y_data in self.pairs:
+            y = y_data + self.curvature * s
+            if float(s @ y) > _EPS * float(y @ y):  # still positive curvature
+                S.append(s), Y.append(y), kept.append((s, y_data))
+        self.pairs[:] = kept
+        converged, n_iter = False, 0
+        while n_iter < max_iter:
             d = self._direction(g, S, Y)
             slope = float(g @ d)
             if not slope < 0:  # the memory no longer describes the objective
                 S.clear(), Y.clear(), self.pairs.clear()
                 d = self._direction(g, S, Y)
                 slope = float(g @ d)
-            start = x.clone()
 
-            def phi(t: float, start=start, d=d) -> tuple[float, float, Tensor]:
-                x.copy_(start + t * d)
-                f, grad = self._evaluate()
+            def phi(t: float, start=x, d=d) -> tuple[float, float, Tensor]:
+                f, grad = self._evaluate(start + t * d)
                 return f, float(grad @ d), grad
 
             t, new, new_g = _wolfe_search(phi, value, slope)
             if t == 0:
-                x.copy_(start)  # no progress left in floating point
-                converged = True
+                self.flat.vector.copy_(x)
+                if S:  # as L-BFGS-B: forget the memory, try along the gradient
+                    S.clear(), Y.clear(), self.pairs.clear()
+                    continue
+                converged = True  # no progress left in floating point
                 break
-            x.copy_(start + t * d)
-            here = self.latest  # the search evaluated its answer last
-            s, y = x - start, new_g - g
-            if float(s @ y) > eps * float(y @ y):  # keeps H positive definite
+            # The parameters hold the search's answer, evaluated last.
+            x_new, here = x + t * d, self.latest
+            s, y = x_new - x, new_g - g
+            if float(s @ y) > _EPS * float(y @ y):  # keeps H positive definite
                 S.append(s), Y.append(y)
                 self.pairs.append((s, y - self.curvature * s))
                 if len(S) > self.memory:
                     del S[0], Y[0], self.pairs[0]
-            previous, value, g = value, new, new_g
+            previous, value, g, x = value, new, new_g, x_new
+            n_iter += 1
             if monitor(value):
                 break
             if float(g.abs().max()) <= gtol:
                 converged = True
                 break
-            if previous - value <= 64 * eps * max(abs(value), 1.0):
-                converged = True  # as scipy's ftol test
+            if previous - value <= 64 * _EPS * max(abs(value), 1.0):
+                converged = True  # scipy's ftol test
                 break
         # The data loss and its gradient where this fit ended: the next fit of a
         # path begins there and needs no evaluation of its own (one in six of a
         # path's, at a few iterations per alpha). In the cache, as they hold for
         # this training set only.
-        self.objective.cache["lbfgs_end"] = (x.clone(), *here)
+        self.objective.cache["lbfgs_end"] = (self.flat.vector.clone(), *here)
         return converged
-
-    def _start(self, x: Tensor) -> tuple[float, Tensor]:
-        """The objective and its gradient at ``x``; from the previous fit's
-        data loss where it ended at ``x``, under the penalty at hand.
-        """
-        end = self.objective.cache.get("lbfgs_end")
-        if end is None or not torch.equal(end[0], x):
-            return self._evaluate()
-        self.latest = end[1:]
-        return self._total(*self.latest)
 
 
 def _wolfe_search(
@@ -692,7 +702,9 @@ def _wolfe_search(
     """A step ``t`` meeting the strong Wolfe conditions along a descent direction,
     from ``t = 1`` (Nocedal & Wright, 2006, algorithms 3.5 and 3.6, with
     safeguarded quadratic interpolation in the zoom), and ``phi(t)``'s value
-    and gradient there; ``t = 0`` when twenty evaluations find none.
+    and gradient there. If twenty evaluations find none, the best step found
+    that decreases the objective enough (evaluated once more), or ``t = 0``
+    where no step does. The returned step is always the last one evaluated.
     ``phi(t)`` returns the objective, its slope along the direction and its
     gradient. Unlike backtracking it also lengthens a short first step, and its
     curvature condition keeps every

@@ -428,6 +428,43 @@ def test_only_warm_start_keeps_the_solver_state(regression):
     assert "lbfgs_pairs" not in pickle.dumps(warm).decode("latin-1")
 
 
+def test_warm_lbfgs_drops_pairs_without_positive_curvature(regression, monkeypatch):
+    # A warm start at a much smaller alpha removes most of the penalty's
+    # curvature from the inherited pairs: those left with s'y <= 0 would make
+    # the inverse Hessian indefinite, so they are dropped.
+    import skreg._training as training
+
+    X, y = regression
+    seen = []
+    direction = training._LBFGS._direction
+
+    def spy(g, S, Y):
+        seen.extend(float(s @ y_) for s, y_ in zip(S, Y, strict=True))
+        return direction(g, S, Y)
+
+    est = RidgeNet(hidden_layer_sizes=(16,), alpha=1000.0, max_iter=50)
+    est.set_params(random_state=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+        monkeypatch.setattr(training._LBFGS, "_direction", staticmethod(spy))
+        est.set_params(alpha=0.0, max_iter=5).fit(X, y)
+    assert seen and min(seen) > 0
+
+
+def test_float32_network_on_huge_inputs_trains(regression):
+    # float32 sums of squares of the gradient overflow at these scales; the
+    # L-BFGS algebra runs in float64, so the fit trains instead of stopping at
+    # once as "converged".
+    X, y = regression
+    est = RidgeNet(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit((X * 1e16).astype(np.float32), y)
+    assert est.n_iter_ > 5
+    assert est.loss_curve_[-1] < 1e-3 * est.loss_curve_[0]
+
+
 def test_wolfe_search_meets_the_strong_wolfe_conditions():
     # phi(t) = (t - c)^2 along a descent direction from t = 0: the search
     # lengthens a short first trial (c = 7), shortens a long one (c = 0.1), and
