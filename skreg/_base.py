@@ -488,6 +488,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 module.reset_parameters(torch.Generator().manual_seed(prep.seed))
                 self.module_ = module
             module = self.module_
+            module.configure(self.activation, getattr(self, "dropout", 0.0))
             objective = prep.objective
             if objective is None or objective.module is not module:
                 if reuse:  # it may live elsewhere (unpickled, say)

@@ -57,7 +57,28 @@ class Net(nn.Module):
         self.mlp = nn.Sequential(*layers)
         has_hidden = len(hidden_layer_sizes) > 0
         self.skip = nn.Linear(n_in, n_out, bias=False) if skip and has_hidden else None
+        self.activation, self.dropout = activation, dropout
         self.eval()  # trained by skreg's loop, which switches modes when needed
+
+    def configure(self, activation: str, dropout: float) -> None:
+        """Change the non-linearity and the dropout probability, keeping every
+        weight: a warm start after ``set_params(activation=...)`` uses the new
+        one, as scikit-learn's MLP does.
+        """
+        if (getattr(self, "activation", None), getattr(self, "dropout", None)) == (
+            activation,
+            dropout,
+        ):
+            return
+        layers: list[nn.Module] = []
+        for linear in self.linears[:-1]:
+            layers += [linear, ACTIVATIONS[activation]()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+        self.mlp = nn.Sequential(*layers, self.linears[-1])
+        self.mlp.train(self.training)
+        self.__dict__.pop("mode_dependent", None)
+        self.activation, self.dropout = activation, dropout
 
     @functools.cached_property
     def mode_dependent(self) -> bool:

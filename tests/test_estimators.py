@@ -428,6 +428,23 @@ def test_only_warm_start_keeps_the_solver_state(regression):
     assert "lbfgs_pairs" not in pickle.dumps(warm).decode("latin-1")
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_after_changing_activation_and_dropout(regression):
+    # As in scikit-learn's MLP, the new non-linearity applies and the weights
+    # carry over (the same parameters, trained on).
+    X, y = regression
+    est = DropoutMLP(hidden_layer_sizes=(8,), dropout=0.0, max_iter=3, random_state=0)
+    est.set_params(warm_start=True).fit(X, y)
+    weight = est.module_.linears[0].weight
+    est.set_params(activation="tanh", dropout=0.2).fit(X, y)
+    layers = [type(m) for m in est.module_.mlp]
+    assert layers == [torch.nn.Linear, torch.nn.Tanh, torch.nn.Dropout, torch.nn.Linear]
+    assert est.module_.linears[0].weight is weight
+    assert est.module_.mode_dependent and not est.module_.training
+    reference = clone(est).set_params(warm_start=False).fit(X, y)
+    assert [type(m) for m in reference.module_.mlp] == layers
+
+
 def test_warm_lbfgs_drops_pairs_without_positive_curvature(regression, monkeypatch):
     # A warm start at a much smaller alpha removes most of the penalty's
     # curvature from the inherited pairs: those left with s'y <= 0 would make
