@@ -18,7 +18,14 @@ GridSearchCV over a network costs 150 cold fits per row. With ``--subset K``
 only and its time multiplied by K (marked ``≈`` in the table); its score is
 that of the best of those alphas.
 
+With ``--lassonet-defaults`` it instead compares the two libraries' CV
+estimators for a LassoNet with one hidden layer of 100, each with its own
+defaults (grid, path and iterations) and the same 5 folds: skreg's
+``LassoNetCV(hidden_layer_sizes=(100,))`` against lassonet's
+``LassoNetRegressorCV(hidden_dims=(100,))``.
+
 Usage: python benchmarks/paths.py [--quick] [--subset K] [--select A,B]
+       python benchmarks/paths.py --lassonet-defaults
        (--quick: linear rows only; --subset 1: the full grid for networks too;
        --select: only rows whose "data | model" contains one of the strings)
 """
@@ -181,7 +188,38 @@ def print_row(r):
     )
 
 
+def lassonet_defaults():
+    from lassonet import LassoNetRegressorCV
+
+    print(
+        "| data | skreg LassoNetCV s | R² | inputs kept | lassonet CV s | R² | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|", flush=True)
+    cv = KFold(N_FOLDS, shuffle=True, random_state=0)
+    for data_name, X, y in datasets():
+        scaler = StandardScaler().fit(X[:2000])
+        X_train, X_test = scaler.transform(X[:2000]), scaler.transform(X[2000:])
+        mean, std = y[:2000].mean(), y[:2000].std()
+        y_train, y_test = (y[:2000] - mean) / std, (y[2000:] - mean) / std
+        ours = LassoNetCV(hidden_layer_sizes=(100,), cv=cv, random_state=0)
+        ours, t_ours = timed(ours.fit, X_train, y_train)
+        peer = LassoNetRegressorCV(
+            cv=cv, hidden_dims=(100,), verbose=0, random_state=0, torch_seed=0
+        )
+        peer, t_peer = timed(peer.fit, X_train, y_train)
+        r2_peer = r2_score(y_test, peer.predict(X_test).ravel())
+        print(
+            f"| {data_name} | {t_ours:.1f} | {ours.score(X_test, y_test):.4f} | "
+            f"{ours.support_.sum()} | {t_peer:.1f} | {r2_peer:.4f} | "
+            f"{t_peer / t_ours:.1f}x |",
+            flush=True,
+        )
+
+
 if __name__ == "__main__":
+    if "--lassonet-defaults" in sys.argv:
+        lassonet_defaults()
+        sys.exit()
     subset = (
         int(sys.argv[sys.argv.index("--subset") + 1]) if "--subset" in sys.argv else 5
     )
