@@ -59,6 +59,18 @@ def datasets():
     yield "friedman1 2000x50", X, y
 
 
+def splits():
+    """Each problem's first 2000 rows for training, the rest for testing;
+    inputs and target standardised on the training rows.
+    """
+    for data_name, X, y in datasets():
+        scaler = StandardScaler().fit(X[:2000])
+        X_train, X_test = scaler.transform(X[:2000]), scaler.transform(X[2000:])
+        mean, std = y[:2000].mean(), y[:2000].std()
+        y_train, y_test = (y[:2000] - mean) / std, (y[2000:] - mean) / std
+        yield data_name, X_train, X_test, y_train, y_test
+
+
 def timed(fn, *args, repeats=1):
     """Result of the last call and the median wall-clock time of ``repeats``."""
     times = []
@@ -91,11 +103,7 @@ def lassonet_cv(X, y, X_test, y_test, alphas, cv):
 def main(quick: bool, subset: int, select: list[str]) -> None:
     print_header()
     cv = KFold(N_FOLDS, shuffle=True, random_state=0)
-    for data_name, X, y in datasets():
-        scaler = StandardScaler().fit(X[:2000])
-        X_train, X_test = scaler.transform(X[:2000]), scaler.transform(X[2000:])
-        mean, std = y[:2000].mean(), y[:2000].std()
-        y_train, y_test = (y[:2000] - mean) / std, (y[2000:] - mean) / std
+    for data_name, X_train, X_test, y_train, y_test in splits():
         configs = [((), 200)] if quick else [((100,), DEEP_ITER), ((), 200)]
         for hidden, max_iter in configs:
             for cv_cls, cls, sk_cls in [
@@ -196,11 +204,7 @@ def lassonet_defaults():
     )
     print("|---|---|---|---|---|---|---|", flush=True)
     cv = KFold(N_FOLDS, shuffle=True, random_state=0)
-    for data_name, X, y in datasets():
-        scaler = StandardScaler().fit(X[:2000])
-        X_train, X_test = scaler.transform(X[:2000]), scaler.transform(X[2000:])
-        mean, std = y[:2000].mean(), y[:2000].std()
-        y_train, y_test = (y[:2000] - mean) / std, (y[2000:] - mean) / std
+    for data_name, X_train, X_test, y_train, y_test in splits():
         ours = LassoNetCV(hidden_layer_sizes=(100,), cv=cv, random_state=0)
         ours, t_ours = timed(ours.fit, X_train, y_train)
         peer = LassoNetRegressorCV(
