@@ -707,8 +707,7 @@ def _wolfe_search(
     where no step does. The returned step is always the last one evaluated.
     ``phi(t)`` returns the objective, its slope along the direction and its
     gradient. Unlike backtracking it also lengthens a short first step, and its
-    curvature condition keeps every
-    L-BFGS pair usable.
+    curvature condition keeps every L-BFGS pair usable.
     """
     # lo: the best step so far (value f_lo, slope d_lo); hi: the bracket's far end.
     lo, f_lo, d_lo, hi, f_hi, t = 0.0, f0, slope, None, math.nan, 1.0
