@@ -48,16 +48,10 @@ class Net(nn.Module):
     ):
         super().__init__()
         sizes = (n_in, *hidden_layer_sizes, n_out)
-        layers: list[nn.Module] = []
-        for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
-            layers += [nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-        layers.append(nn.Linear(sizes[-2], sizes[-1]))
-        self.mlp = nn.Sequential(*layers)
+        linears = [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+        self._stack(linears, activation, dropout)
         has_hidden = len(hidden_layer_sizes) > 0
         self.skip = nn.Linear(n_in, n_out, bias=False) if skip and has_hidden else None
-        self.activation, self.dropout = activation, dropout
         self.eval()  # trained by skreg's loop, which switches modes when needed
 
     def configure(self, activation: str, dropout: float) -> None:
@@ -65,17 +59,18 @@ class Net(nn.Module):
         weight: a warm start after ``set_params(activation=...)`` uses the new
         one, as scikit-learn's MLP does.
         """
-        if (getattr(self, "activation", None), getattr(self, "dropout", None)) == (
-            activation,
-            dropout,
-        ):
-            return
+        current = (getattr(self, "activation", None), getattr(self, "dropout", None))
+        if current != (activation, dropout):
+            self._stack(self.linears, activation, dropout)
+
+    def _stack(self, linears: list[nn.Linear], activation: str, dropout: float):
+        """Set ``mlp``: ``linears`` with the activation (then dropout) between."""
         layers: list[nn.Module] = []
-        for linear in self.linears[:-1]:
+        for linear in linears[:-1]:
             layers += [linear, ACTIVATIONS[activation]()]
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
-        self.mlp = nn.Sequential(*layers, self.linears[-1])
+        self.mlp = nn.Sequential(*layers, linears[-1])
         self.mlp.train(self.training)
         self.__dict__.pop("mode_dependent", None)
         self.activation, self.dropout = activation, dropout

@@ -80,10 +80,10 @@ def _path_max_iter(estimator, path_max_iter, n_samples, n_alphas):
     30 alphas) the best validation MSE of the standardised target was 0.143,
     0.130 and 0.121 with 3, 5 and 10 L-BFGS iterations per alpha, against 0.137
     for fits from scratch (0.209, 0.181 and 0.138 with the memory restarted at
-    every alpha). On a coarser grid each
-    alpha needs more: with 10 alphas (400 x 10, hidden layer of 16), 4, 8 and 12
-    iterations per alpha chose models with held-out R² of 0.874, 0.908 and
-    0.915, against 0.908 for GridSearchCV.
+    every alpha). On a coarser grid each alpha needs more: with 10 alphas
+    (400 x 10, hidden layer of 16), 4, 8 and 12 iterations per alpha chose
+    models with held-out R² of 0.874, 0.908 and 0.915, against 0.908 for
+    GridSearchCV.
     """
     if path_max_iter is not None:
         return path_max_iter

@@ -1478,8 +1478,9 @@ class _FISTA:
         # size and momentum: it is still training. A linear model's coordinates
         # change with alpha (their scale includes the penalty's curvature).
         self.state = objective.state
+        self.inherits = self.coords.mean is None  # the identity: a network
         last = self.state.get("fista")
-        if self.coords.mean is None and last is not None:
+        if self.inherits and last is not None:
             m = last["momentum"]
             same = (m.shape, m.dtype, m.device)
             if same == (self.x.shape, self.x.dtype, self.x.device):
@@ -1539,11 +1540,9 @@ class _FISTA:
         try:
             return self._run(max_iter, tol, monitor)
         finally:
-            self.state["fista"] = {
-                "t": self.t,
-                "L": self.L,
-                "momentum": self.y - self.x,
-            }
+            if self.inherits:
+                momentum = self.y - self.x
+                self.state["fista"] = {"t": self.t, "L": self.L, "momentum": momentum}
 
     def _run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
         threshold, previous = None, math.inf
