@@ -6,10 +6,12 @@ are standardised on the training set (R² is unchanged; networks with few epochs
 cannot learn an unscaled target's mean). Problems: a
 sparse-truth linear problem (n=2000, d=200, 10 informative) and make_friedman1
 with 45 noise features (n=2000, d=50). Models: RidgeNet and LassoNet, linear and
-with one hidden layer of 100 units. Networks train with max_iter=DEEP_ITER
-(modest, so that GridSearchCV's 150 cold fits per row stay affordable);
-lassonet gets the same hidden layer and its own path with n_iters=(DEEP_ITER,
-DEEP_ITER // 5). Timings are wall-clock seconds, n_jobs=1 everywhere: one run
+with one hidden layer of 100 units, every other parameter at its default (as
+a user would write ``GridSearchCV(LassoNet(hidden_layer_sizes=(100,)), ...)``:
+``max_iter=200``, cold fits stop when their loss stalls); ``--max-iter N``
+gives the networks of both contenders a budget of N iterations instead.
+lassonet gets the same hidden layer and its own path with n_iters=(max_iter,
+max_iter // 5). Timings are wall-clock seconds, n_jobs=1 everywhere: one run
 for network rows, the median of LINEAR_REPEATS runs for linear rows (a second or
 less each, where one run's noise moved the ratio by 20-30%).
 
@@ -24,7 +26,7 @@ defaults (grid, path and iterations) and the same 5 folds: skreg's
 ``LassoNetCV(hidden_layer_sizes=(100,))`` against lassonet's
 ``LassoNetRegressorCV(hidden_dims=(100,))``.
 
-Usage: python benchmarks/paths.py [--quick] [--subset K] [--select A,B]
+Usage: python benchmarks/paths.py [--quick] [--subset K] [--select A,B] [--max-iter N]
        python benchmarks/paths.py --lassonet-defaults
        (--quick: linear rows only; --subset 1: the full grid for networks too;
        --select: only rows whose "data | model" contains one of the strings)
@@ -46,7 +48,8 @@ from sklearn.preprocessing import StandardScaler
 
 from skreg import LassoNet, LassoNetCV, RidgeNet, RidgeNetCV
 
-N_ALPHAS, N_FOLDS, DEEP_ITER, LINEAR_REPEATS = 30, 5, 30, 5
+N_ALPHAS, N_FOLDS, LINEAR_REPEATS = 30, 5, 5
+DEEP_ITER = LassoNet().max_iter  # the networks' budget; --max-iter sets it
 warnings.simplefilter("ignore", ConvergenceWarning)
 
 
@@ -232,4 +235,6 @@ if __name__ == "__main__":
         if "--select" in sys.argv
         else []
     )
+    if "--max-iter" in sys.argv:
+        DEEP_ITER = int(sys.argv[sys.argv.index("--max-iter") + 1])
     main(quick="--quick" in sys.argv, subset=subset, select=select)

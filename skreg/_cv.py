@@ -512,7 +512,9 @@ _CV_DOC = """{summary}
         10)`` epochs with a mini-batch solver (as lassonet's ``n_iters=(1000,
         100)``), ``max(1, max_iter // 3)`` iterations with FISTA, and with
         L-BFGS, which keeps its curvature memory from one alpha to the next,
-        ``max(max_iter // 10, ceil(3 * max_iter / n_alphas), 1)``.
+        ``max(max_iter // 10, ceil(3 * max_iter / n_alphas), 1)``. Those
+        later fits of a full-batch network (L-BFGS, FISTA) also stop after
+        ``max(1, n_iter_no_change // 3)`` iterations without improvement.
 
     Attributes
     ----------

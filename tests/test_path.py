@@ -23,7 +23,7 @@ from skreg import (
     RidgeNetClassifier,
     regularization_path,
 )
-from skreg._path import _alpha_grid
+from skreg._path import _alpha_grid, _path_patience
 
 
 @pytest.fixture(scope="module")
@@ -327,13 +327,47 @@ def test_path_equals_warm_started_fits(diabetes, est):
         y = np.digitize(y, [-0.5, 0.5])  # three classes
     path = regularization_path(est, X, y, alphas=4, path_max_iter=5)
     manual = clone(est).set_params(warm_start=True)
+    patience = _path_patience(est, X.shape[0])
     for k, alpha in enumerate(path.alphas):
-        manual.set_params(alpha=alpha, max_iter=est.max_iter if k == 0 else 5)
+        manual.set_params(
+            alpha=alpha,
+            max_iter=est.max_iter if k == 0 else 5,
+            n_iter_no_change=est.n_iter_no_change if k == 0 else patience,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             manual.fit(X, y)
     np.testing.assert_array_equal(manual.predict(X), path.estimator.predict(X))
     assert manual.n_iter_ == path.n_iter[-1]
+
+
+@pytest.mark.parametrize(
+    "cls, solver, later",
+    [(RidgeNet, "lbfgs", 3), (LassoNet, "fista", 3), (LassoNet, "adam", 9)],
+)
+def test_later_fits_of_a_full_batch_path_stop_on_a_shorter_stall(
+    diabetes, monkeypatch, cls, solver, later
+):
+    """A warm fit of a deterministic (full-batch) network path starts at the
+    previous solution: a third of ``n_iter_no_change`` stalled iterations stop
+    it. Mini-batch losses are noisy and keep the whole window."""
+    import skreg._base as base
+
+    windows, train = [], base.train
+
+    def recording_train(objective, **kwargs):
+        windows.append(kwargs["n_iter_no_change"])
+        return train(objective, **kwargs)
+
+    monkeypatch.setattr(base, "train", recording_train)
+    X, y = diabetes
+    y = (y - y.mean()) / y.std()
+    est = cls(
+        hidden_layer_sizes=(4,), solver=solver, n_iter_no_change=9, random_state=0
+    )
+    path = regularization_path(est, X[:100], y[:100], alphas=3, path_max_iter=5)
+    assert windows == [9, later, later]
+    assert path.estimator.get_params()["n_iter_no_change"] == 9
 
 
 def test_linear_path_reads_the_data_once(diabetes, monkeypatch):
