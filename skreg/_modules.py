@@ -123,13 +123,24 @@ class Net(nn.Module):
                 bound = math.sqrt(6.0 / (fan_in + fan_out))
                 self.skip.weight.uniform_(-bound, bound, generator=generator)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, columns: Tensor | None = None) -> Tensor:
+        """The outputs; given ``columns``, ``x`` holds only those input columns
+        and the weights of every other input are taken as zero (LassoNet's
+        inputs out of use, :class:`skreg._training._FISTA`).
+        """
         out = x
         # ``forward`` rather than ``__call__``: no module here carries hooks, and
         # skipping their dispatch saves a few microseconds per layer on every
         # full-batch evaluation of a small network.
         for layer in self.mlp:
-            out = layer.forward(out)
+            if columns is not None and layer is self.linears[0]:
+                weight = layer.weight.index_select(1, columns)
+                out = nn.functional.linear(out, weight, layer.bias)
+            else:
+                out = layer.forward(out)
         if self.skip is not None:
-            out = out + self.skip.forward(x)
+            weight = self.skip.weight
+            if columns is not None:
+                weight = weight.index_select(1, columns)
+            out = out + nn.functional.linear(x, weight)
         return out

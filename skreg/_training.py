@@ -101,6 +101,9 @@ class Objective:
     # What a solver hands on to the next fit of a warm start (L-BFGS's
     # curvature memory); the estimator keeps it between fits.
     state: dict = field(default_factory=dict)
+    # The input columns the full-batch loss reads (None: all; see ``restrict``).
+    columns: Tensor | None = None
+    _X_columns: Tensor | None = field(default=None, repr=False)
 
     @property
     def smooth_only(self) -> bool:
@@ -116,8 +119,17 @@ class Objective:
             return sparse_tensor(self.X, self._zero.dtype, self._zero.device)
         return self.X
 
+    def restrict(self, columns: Tensor | None) -> None:
+        """Evaluate the full-batch data loss on the input ``columns`` only, the
+        weights of the others being zero (None: every column; see :class:`_FISTA`).
+        """
+        self.columns = columns
+        self._X_columns = None if columns is None else self.X.index_select(1, columns)
+
     def data(self, idx: Tensor | None = None) -> Tensor:
         X, Y, w = self._X_full, self.Y, self.weight
+        if self.columns is not None and idx is None:
+            return self.loss(self.module(self._X_columns, self.columns), Y, w)
         if idx is not None:
             if sp.issparse(self.X):
                 X = sparse_tensor(self.X[idx.cpu().numpy()], X.dtype, X.device)
@@ -1485,6 +1497,41 @@ class _FISTA:
             same = (m.shape, m.dtype, m.device)
             if same == (self.x.shape, self.x.dtype, self.x.device):
                 self.t, self.L, self.y = last["t"], last["L"], self.x + m
+        self.tied = self._tied_inputs()
+        self.since_full, self.full = self.REFRESH, True
+
+    # A LassoNet network's steps read only the inputs in use, and every
+    # REFRESH-th step (and any step that would end the fit) reads them all, so
+    # that an input may come back.
+    REFRESH = 10
+
+    def _tied_inputs(self) -> list[tuple[slice, torch.Size]] | None:
+        """Where in ``x`` the weights reading the inputs lie, when a penalty ties
+        them (LassoNet: an input whose skip and first-layer columns are zero
+        stays out of the network); else None.
+        """
+        module = self.objective.module
+        if not self.inherits or sp.issparse(self.objective.X):
+            return None
+        if not hasattr(module, "linears"):  # skreg's Net reads column subsets
+            return None
+        for penalty, tensors in self.objective.terms:
+            if getattr(penalty, "ties_inputs", False):
+                return [(self.flat.slice(self.flat.index(t)), t.shape) for t in tensors]
+        return None
+
+    def _inputs_in_use(self) -> Tensor | None:
+        """The inputs with a non-zero weight at ``x`` or ``y`` (every later
+        step's point lies in their span), or None where nearly all are.
+        """
+        used = None
+        for point in (self.x, self.y):
+            for where, shape in self.tied:
+                nonzero = point[where].view(shape).ne(0).any(dim=0)
+                used = nonzero if used is None else used | nonzero
+        if used.sum() > 0.8 * used.numel():
+            return None
+        return used.nonzero().squeeze(1)
 
     def _smooth(self, u: Tensor, grad: bool) -> tuple[Tensor, Tensor | None]:
         self.coords.set(u)
@@ -1510,6 +1557,9 @@ class _FISTA:
         return torch.where(moved, after * self.coords.scale, v)
 
     def _step(self) -> float:
+        self.full = self.tied is None or self.since_full >= self.REFRESH
+        if self.tied is not None and self.full:
+            self.objective.restrict(None)
         f_y, g_y = self._smooth(self.y, grad=True)
         self.L *= 0.9  # let the step grow back after a conservative phase
         while True:
@@ -1528,6 +1578,11 @@ class _FISTA:
             self.y = x_new + ((self.t - 1) / t_new) * (x_new - self.x)
             self.t = t_new
         self.x = x_new
+        if self.tied is not None:
+            if self.full:
+                self.objective.restrict(self._inputs_in_use())
+                self.since_full = 0
+            self.since_full += 1
         # The parameters hold x_new from the last evaluation of f_new.
         return float(f_new + self._nonsmooth())
 
@@ -1540,6 +1595,8 @@ class _FISTA:
         try:
             return self._run(max_iter, tol, monitor)
         finally:
+            if self.tied is not None:
+                self.objective.restrict(None)
             if self.inherits:
                 momentum = self.y - self.x
                 self.state["fista"] = {"t": self.t, "L": self.L, "momentum": momentum}
@@ -1558,7 +1615,9 @@ class _FISTA:
             if monitor(loss):
                 return False
             if self.gap <= threshold or abs(previous - loss) <= eps * max(abs(loss), 1):
-                return True
+                if self.full:
+                    return True
+                self.since_full = self.REFRESH  # confirm it on every input
             previous = loss
         return False
 

@@ -12,6 +12,7 @@ holds what input feature ``j`` feeds forward.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -32,6 +33,7 @@ class L2:
     """Ridge penalty ``strength / 2 * sum_t ||t||_F^2``; smooth, so no proximal step."""
 
     smooth_only = True
+    ties_inputs = False  # see HierarchicalElasticNet
 
     def __init__(self, strength: float):
         self.strength = float(strength)
@@ -66,6 +68,7 @@ class ElasticNet:
     """
 
     smooth_only = False
+    ties_inputs = False  # see HierarchicalElasticNet
 
     def __init__(self, l1: float, l2: float):
         self.l1 = float(l1)
@@ -121,6 +124,11 @@ class HierarchicalElasticNet(ElasticNet):
     step is Hier-Prox (Lemhadri et al., JMLR 2021, Algorithm 2).
     """
 
+    # Its two tensors are every weight that reads the inputs, and an input whose
+    # columns are zero in both stays zero under the proximal step while its
+    # gradient is zero: a solver may leave such inputs out of its evaluations.
+    ties_inputs = True
+
     def __init__(self, l1: float, l2: float, M: float):
         super().__init__(l1, l2)
         self.M = float(M)
@@ -154,6 +162,18 @@ def group_soft_threshold(theta: Tensor, threshold: float | Tensor) -> Tensor:
     return theta * scale
 
 
+def _sort_columns_descending(A: Tensor) -> Tensor:
+    """``A`` with each column sorted in descending order.
+
+    On the CPU by numpy: ``torch.sort`` (stable, and computing indices) took
+    0.56 ms on a 100 x 200 float64 matrix against numpy's 0.05 ms, a tenth of
+    a LassoNet network's full-batch path.
+    """
+    if A.device.type != "cpu":
+        return torch.sort(A, dim=0, descending=True).values
+    return torch.from_numpy(np.sort(A.detach().numpy(), axis=0)[::-1].copy())
+
+
 def hier_prox(theta: Tensor, W: Tensor, lam: float, M: float) -> tuple[Tensor, Tensor]:
     """Hierarchical proximal operator, vectorised over features.
 
@@ -179,7 +199,7 @@ def hier_prox(theta: Tensor, W: Tensor, lam: float, M: float) -> tuple[Tensor, T
     """
     K = W.shape[0]
     abs_w = W.abs()
-    sorted_w = torch.sort(abs_w, dim=0, descending=True).values  # (K, d)
+    sorted_w = _sort_columns_descending(abs_w)  # (K, d)
     zeros = sorted_w.new_zeros((1, sorted_w.shape[1]))
     cum = torch.cat([zeros, torch.cumsum(sorted_w, dim=0)])  # (K+1, d), m = 0..K
     m = torch.arange(K + 1, dtype=W.dtype, device=W.device).unsqueeze(1)

@@ -91,9 +91,10 @@ def test_classifier_cvs_select_and_predict():
 
 @pytest.mark.parametrize(
     "cv_cls, cls, later",
-    # Iterations per alpha after the first: max_iter // 3 for FISTA (LassoNet);
-    # for L-BFGS (RidgeNet) 3 * max_iter / n_alphas, at least max_iter // 10.
-    [(LassoNetCV, LassoNet, 13), (RidgeNetCV, RidgeNet, 30)],
+    # Iterations per alpha after the first: max_iter // 5, at least 10, for
+    # FISTA (LassoNet); for L-BFGS (RidgeNet) 3 * max_iter / n_alphas, at least
+    # max_iter // 10.
+    [(LassoNetCV, LassoNet, 10), (RidgeNetCV, RidgeNet, 30)],
 )
 def test_network_cv_refits_along_the_path(cv_cls, cls, later):
     X, y = make_friedman1(150, n_features=8, random_state=0)
@@ -103,10 +104,16 @@ def test_network_cv_refits_along_the_path(cv_cls, cls, later):
     assert np.all(np.diff(model.alphas_) > 0)
     i = list(model.alphas_).index(model.alpha_)
     # The refit is the warm-started path on all the data, stopped at alpha_:
-    # the same iterations per alpha as the folds' paths over the whole grid.
+    # the same iterations per alpha as the folds' paths over the whole grid,
+    # and the later fits stop after one stalled iteration.
     ref = cls(**params, warm_start=True)
     for k, alpha in enumerate(model.alphas_[: i + 1]):
-        ref.set_params(alpha=alpha, max_iter=40 if k == 0 else later).fit(X, y)
+        first = k == 0
+        ref.set_params(
+            alpha=alpha,
+            max_iter=40 if first else later,
+            n_iter_no_change=10 if first else 1,
+        ).fit(X, y)
     np.testing.assert_allclose(model.predict(X), ref.predict(X))
     assert model.estimator_.warm_start is False
     assert model.estimator_.module_.first_hidden is not None

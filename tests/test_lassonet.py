@@ -142,6 +142,69 @@ def test_zero_theta_zeroes_first_layer_column():
     )
 
 
+def test_fista_steps_read_only_the_inputs_in_use(monkeypatch):
+    """Between full steps FISTA evaluates a LassoNet network on the inputs in
+    use only; an input out of use stays out of the network while its gradient
+    is ignored, so the fit is the one that reads every input each step."""
+    import skreg._training as training
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 40))
+    y = scale(X[:, 0] + np.sin(2 * X[:, 1]) + 0.1 * rng.normal(size=300))
+    model = LassoNet(
+        hidden_layer_sizes=(8,), alpha=8.0, solver="fista", max_iter=80, random_state=0
+    )
+    restrict, widths = training.Objective.restrict, []
+
+    def recording_restrict(objective, columns):
+        widths.append(None if columns is None else len(columns))
+        restrict(objective, columns)
+
+    step = training._FISTA._step
+
+    def checked_step(solver):
+        # Both FISTA points are zero on every input left out of the evaluations.
+        loss = step(solver)
+        if solver.objective.columns is not None:
+            out = torch.ones(X.shape[1], dtype=torch.bool)
+            out[solver.objective.columns] = False
+            for point, (where, shape) in itertools.product(
+                (solver.x, solver.y), solver.tied
+            ):
+                assert torch.all(point[where].view(shape)[:, out] == 0)
+        return loss
+
+    monkeypatch.setattr(training.Objective, "restrict", recording_restrict)
+    monkeypatch.setattr(training._FISTA, "_step", checked_step)
+    screened = model.fit(X, y)
+    assert 0 < screened.support_.sum() < 8
+    assert any(w is not None and w < 20 for w in widths)
+    predictions = screened.predict(X)
+
+    monkeypatch.setattr(training._FISTA, "_tied_inputs", lambda self: None)
+    full = LassoNet(**model.get_params()).fit(X, y)
+    np.testing.assert_array_equal(full.support_, screened.support_)
+    np.testing.assert_allclose(full.predict(X), predictions, rtol=1e-8, atol=1e-10)
+    assert full.n_iter_ == screened.n_iter_
+
+
+def test_inputs_in_use_cover_both_fista_points():
+    """An input that left ``x`` this step may still be non-zero in the
+    extrapolated point ``y`` (momentum): it stays in the evaluations."""
+    from types import SimpleNamespace
+
+    import skreg._training as training
+
+    # theta (1 x 4) then W (2 x 4); x is all zero, y uses input 2 through W only.
+    x, y = torch.zeros(12), torch.zeros(12)
+    y[4 + 2] = 0.5
+    solver = SimpleNamespace(
+        x=x, y=y, tied=[(slice(0, 4), (1, 4)), (slice(4, 12), (2, 4))]
+    )
+    used = training._FISTA._inputs_in_use(solver)
+    assert used.tolist() == [2]
+
+
 def test_support_and_coef_shapes_multiclass():
     X, y = load_breast_cancer(return_X_y=True)
     X = scale(X)
