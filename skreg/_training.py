@@ -633,18 +633,19 @@ class _LBFGS:
     def _direction(g: Tensor, S: list[Tensor], Y: list[Tensor]) -> Tensor:
         """``-H g`` by the two-loop recursion; without pairs the step along the
         gradient is at most of unit length, as L-BFGS-B's first.
+
+        On the CPU the recursion runs on numpy views of the same memory: its
+        forty small vector operations cost about a microsecond each there
+        against torch's 3-5 us of dispatch (68 against 123 us per direction
+        with 10 pairs of 1201 parameters, a seventh of a small network's
+        iteration).
         """
-        q, coefficients = g.clone(), []
-        for s, y in zip(reversed(S), reversed(Y), strict=True):
-            a = float(s @ q) / float(y @ s)
-            coefficients.append(a)
-            q -= a * y
         if not S:
-            return -q / max(1.0, float(g.norm()))
-        q *= float(S[-1] @ Y[-1]) / float(Y[-1] @ Y[-1])
-        for s, y, a in zip(S, Y, reversed(coefficients), strict=True):
-            q += (a - float(y @ q) / float(y @ s)) * s
-        return -q
+            return -g / max(1.0, float(g.norm()))
+        if g.device.type == "cpu":
+            views = g.numpy(), [s.numpy() for s in S], [y.numpy() for y in Y]
+            return torch.from_numpy(_two_loop(*views))
+        return _two_loop(g, S, Y)
 
     def run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
         value, g = self._start()
@@ -706,6 +707,20 @@ class _LBFGS:
         # this training set only.
         self.objective.cache["lbfgs_end"] = (self.flat.vector.clone(), *here)
         return converged
+
+
+def _two_loop(g, S: list, Y: list):
+    """``-H g`` for the L-BFGS pairs ``S``, ``Y`` (numpy arrays or tensors)."""
+    rho = [1.0 / float(y @ s) for s, y in zip(S, Y, strict=True)]
+    q, coefficients = -g, []  # a new array: ``g`` stays as it is
+    for s, y, r in zip(reversed(S), reversed(Y), reversed(rho), strict=True):
+        a = float(s @ q) * r
+        coefficients.append(a)
+        q -= a * y
+    q *= float(S[-1] @ Y[-1]) / float(Y[-1] @ Y[-1])
+    for s, y, a, r in zip(S, Y, reversed(coefficients), rho, strict=True):
+        q += (a - float(y @ q) * r) * s
+    return q
 
 
 def _wolfe_search(
