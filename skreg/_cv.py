@@ -505,14 +505,13 @@ _CV_DOC = """{summary}
         ``None`` means 1, ``-1`` all processors.
 
     path_max_iter : int, default=None
-        Iteration limit of every fit after the first along a path (the first starts from
-        scratch with ``max_iter``). ``None``: ``max_iter`` for linear models, which
-        converge by ``tol``; for networks, whose warm-started fits only refine the
-        previous one, ``max(1, max_iter // 10)`` epochs with a mini-batch solver (as
-        lassonet's ``n_iters=(1000, 100)``), ``min(max_iter, max(10, max_iter // 5))``
-        iterations with FISTA, and with L-BFGS, which keeps its curvature memory from
-        one alpha to the next, ``max(max_iter // 10, ceil(3 * max_iter / n_alphas),
-        1)``. Those later fits of a full-batch network (L-BFGS, FISTA) also stop after
+        Iteration limit of every fit after the first along a path (the first starts
+        from scratch with ``max_iter``). ``None``: ``max_iter`` for linear models,
+        which converge by ``tol``. A network's warm-started fits only refine the
+        previous one: a tenth of ``max_iter`` epochs each with a mini-batch solver
+        (as lassonet's ``n_iters=(1000, 100)``); with L-BFGS and FISTA the later
+        fits share ``3 * max_iter`` iterations, with at least a tenth of
+        ``max_iter`` each (L-BFGS) or a fifth and 10 (FISTA), and stop after
         ``max(1, n_iter_no_change // 10)`` iterations without improvement.
 
     Attributes

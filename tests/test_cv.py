@@ -91,10 +91,10 @@ def test_classifier_cvs_select_and_predict():
 
 @pytest.mark.parametrize(
     "cv_cls, cls, later",
-    # Iterations per alpha after the first: max_iter // 5, at least 10, for
-    # FISTA (LassoNet); for L-BFGS (RidgeNet) 3 * max_iter / n_alphas, at least
-    # max_iter // 10.
-    [(LassoNetCV, LassoNet, 10), (RidgeNetCV, RidgeNet, 30)],
+    # Iterations per alpha after the first: 3 * max_iter / n_alphas, at least
+    # max_iter // 5 and 10 for FISTA (LassoNet), max_iter // 10 for L-BFGS
+    # (RidgeNet).
+    [(LassoNetCV, LassoNet, 30), (RidgeNetCV, RidgeNet, 30)],
 )
 def test_network_cv_refits_along_the_path(cv_cls, cls, later):
     X, y = make_friedman1(150, n_features=8, random_state=0)

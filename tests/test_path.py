@@ -23,7 +23,7 @@ from skreg import (
     RidgeNetClassifier,
     regularization_path,
 )
-from skreg._path import _alpha_grid, _path_patience
+from skreg._path import _alpha_grid, _path_max_iter, _path_patience
 
 
 @pytest.fixture(scope="module")
@@ -218,8 +218,9 @@ def test_validation_scores_and_deep_network(diabetes):
     # Networks go dense to sparse, up to 1000 times the linear alpha_max.
     assert np.all(np.diff(path.alphas) > 0)
     assert path.n_selected[0] == X.shape[1] and path.n_selected[-1] < X.shape[1]
-    # Deep LassoNet on small data trains with FISTA: max_iter // 3 per later alpha.
-    assert path.n_iter[0] <= 30 and np.all(path.n_iter[1:] <= 10)
+    # Deep LassoNet on small data trains with FISTA: the later fits share
+    # 3 * max_iter iterations, ceil(90 / 4) = 23 each.
+    assert path.n_iter[0] <= 30 and np.all(path.n_iter[1:] <= 23)
     assert path.estimator.alpha == path.alphas[-1] and path.estimator.max_iter == 30
     ridge = regularization_path(RidgeNet((8,), max_iter=20), X, y, alphas=[1.0, 0.1])
     assert ridge.coefs is None and list(ridge.alphas) == [1.0, 0.1]
@@ -339,6 +340,27 @@ def test_path_equals_warm_started_fits(diabetes, est):
             manual.fit(X, y)
     np.testing.assert_array_equal(manual.predict(X), path.estimator.predict(X))
     assert manual.n_iter_ == path.n_iter[-1]
+
+
+@pytest.mark.parametrize(
+    "est, n_alphas, expected",
+    [
+        # FISTA: 3 * max_iter shared, at least max_iter // 5 and 10 each.
+        (LassoNet((100,), max_iter=200), 30, 40),
+        (LassoNet((100,), max_iter=200), 10, 60),
+        (LassoNet((100,), max_iter=30), 30, 10),
+        (LassoNet((100,), max_iter=5), 30, 5),
+        # L-BFGS: 3 * max_iter shared, at least max_iter // 10 each.
+        (RidgeNet((100,), max_iter=30), 30, 3),
+        (RidgeNet((100,), max_iter=200), 10, 60),
+        # Mini-batch: a tenth of max_iter; linear models: max_iter.
+        (RidgeNet((100,), solver="adam", max_iter=200), 30, 20),
+        (LassoNet(hidden_layer_sizes=(), max_iter=200), 30, 200),
+    ],
+)
+def test_later_fits_of_a_path_get_their_share_of_max_iter(est, n_alphas, expected):
+    assert _path_max_iter(est, None, 1000, n_alphas) == expected
+    assert _path_max_iter(est, 7, 1000, n_alphas) == 7
 
 
 @pytest.mark.parametrize(
