@@ -103,7 +103,7 @@ class Objective:
     state: dict = field(default_factory=dict)
     # The input columns the full-batch loss reads (None: all; see ``restrict``).
     columns: Tensor | None = None
-    _X_columns: Tensor | None = field(default=None, repr=False)
+    _X_columns: tuple[Tensor, Tensor] | None = field(default=None, repr=False)
 
     @property
     def smooth_only(self) -> bool:
@@ -122,14 +122,18 @@ class Objective:
     def restrict(self, columns: Tensor | None) -> None:
         """Evaluate the full-batch data loss on the input ``columns`` only, the
         weights of the others being zero (None: every column; see :class:`_FISTA`).
+        The copy of those columns of ``X`` is kept until other columns are asked.
         """
         self.columns = columns
-        self._X_columns = None if columns is None else self.X.index_select(1, columns)
+        kept = self._X_columns
+        if columns is not None and (kept is None or not torch.equal(kept[0], columns)):
+            self._X_columns = (columns, self.X.index_select(1, columns))
 
     def data(self, idx: Tensor | None = None) -> Tensor:
         X, Y, w = self._X_full, self.Y, self.weight
         if self.columns is not None and idx is None:
-            return self.loss(self.module(self._X_columns, self.columns), Y, w)
+            X_columns = self._X_columns[1]
+            return self.loss(self.module(X_columns, self.columns), Y, w)
         if idx is not None:
             if sp.issparse(self.X):
                 X = sparse_tensor(self.X[idx.cpu().numpy()], X.dtype, X.device)
@@ -1537,14 +1541,14 @@ class _FISTA:
 
     def _inputs_in_use(self) -> Tensor | None:
         """The inputs with a non-zero weight at ``x`` or ``y`` (every later
-        step's point lies in their span), or None where nearly all are.
+        step's point lies in their span), or None where more than half are.
         """
         used = None
         for point in (self.x, self.y):
             for where, shape in self.tied:
                 nonzero = point[where].view(shape).ne(0).any(dim=0)
                 used = nonzero if used is None else used | nonzero
-        if used.sum() > 0.8 * used.numel():
+        if used.sum() > used.numel() // 2:  # not worth a copy of their columns
             return None
         return used.nonzero().squeeze(1)
 
