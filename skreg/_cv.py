@@ -511,8 +511,10 @@ _CV_DOC = """{summary}
         previous one: a tenth of ``max_iter`` epochs each with a mini-batch solver
         (as lassonet's ``n_iters=(1000, 100)``); with L-BFGS and FISTA the later
         fits share ``3 * max_iter`` iterations, with at least a tenth of
-        ``max_iter`` each (L-BFGS) or a fifth and 10 (FISTA), and stop after
-        ``max(1, n_iter_no_change // 10)`` iterations without improvement.
+        ``max_iter`` each (L-BFGS) or a fifth and 10 (FISTA), never more than
+        ``max_iter``. Whatever the limit, those later full-batch fits (L-BFGS,
+        FISTA) run with ``n_iter_no_change=max(1, n_iter_no_change // 10)``: they
+        start at the previous solution and their loss is deterministic.
 
     Attributes
     ----------

@@ -72,7 +72,8 @@ def _path_max_iter(estimator, path_max_iter, n_samples, n_alphas):
     A network's warm fit only refines the previous one. Mini-batch solvers get a
     tenth of ``max_iter`` (an epoch is many steps). The full-batch ones share
     ``3 * max_iter`` iterations over the later fits, with at least a fifth of
-    ``max_iter`` and 10 each for FISTA, a tenth for L-BFGS, which goes on from the
+    ``max_iter`` and 10 each for FISTA, a tenth for L-BFGS (never more than
+    ``max_iter``), which goes on from the
     previous alpha with its curvature memory (:class:`skreg._training._LBFGS`).
     Along a dense-to-sparse path the network goes on training, so fewer
     iterations cost accuracy, more so on a coarse grid. LassoNet networks with
@@ -96,10 +97,10 @@ def _path_max_iter(estimator, path_max_iter, n_samples, n_alphas):
     if not _is_network(estimator):
         return max_iter
     solver = estimator._resolve_solver(estimator._hidden_sizes(), n_samples)
+    shared = math.ceil(3 * max_iter / n_alphas)
     if solver == "lbfgs":
-        return max(1, max_iter // 10, math.ceil(3 * max_iter / n_alphas))
+        return min(max_iter, max(1, max_iter // 10, shared))
     if solver == "fista":
-        shared = math.ceil(3 * max_iter / n_alphas)
         return min(max_iter, max(10, max_iter // 5, shared))
     return max(1, max_iter // 10)
 
@@ -393,8 +394,10 @@ def regularization_path(
         of ``max_iter`` epochs each with a mini-batch solver (as lassonet's
         ``n_iters=(1000, 100)``); with L-BFGS and FISTA the later fits share ``3 *
         max_iter`` iterations, with at least a tenth of ``max_iter`` each (L-BFGS)
-        or a fifth and 10 (FISTA), and stop after ``max(1, n_iter_no_change // 10)``
-        iterations without improvement.
+        or a fifth and 10 (FISTA), never more than ``max_iter``. Whatever the limit,
+        those later full-batch fits (L-BFGS, FISTA) run with
+        ``n_iter_no_change=max(1, n_iter_no_change // 10)``: they start at the
+        previous solution and their loss is deterministic.
 
     Returns
     -------

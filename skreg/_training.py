@@ -102,8 +102,10 @@ class Objective:
     # curvature memory); the estimator keeps it between fits.
     state: dict = field(default_factory=dict)
     # The input columns the full-batch loss reads (None: all; see ``restrict``).
-    columns: Tensor | None = None
-    _X_columns: tuple[Tensor, Tensor] | None = field(default=None, repr=False)
+    columns: Tensor | None = field(default=None, init=False)
+    _X_columns: tuple[Tensor, Tensor] | None = field(
+        default=None, init=False, repr=False
+    )
 
     @property
     def smooth_only(self) -> bool:
@@ -1519,9 +1521,11 @@ class _FISTA:
         self.tied = self._tied_inputs()
         self.since_full, self.full = self.REFRESH, True
 
-    # A LassoNet network's steps read only the inputs in use, and every
-    # REFRESH-th step (and any step that would end the fit) reads them all, so
-    # that an input may come back.
+    # A LassoNet network's steps read only the inputs in use when at most half
+    # are. Every REFRESH-th step reads them all, so that an input may come back,
+    # as do the last step ``max_iter`` allows and any step that would end the
+    # fit by convergence; a fit stopped by its loss-stall rule keeps the inputs
+    # of its last full step, at most REFRESH - 1 iterations earlier.
     REFRESH = 10
 
     def _tied_inputs(self) -> list[tuple[slice, torch.Size]] | None:
@@ -1575,8 +1579,9 @@ class _FISTA:
         moved = after != before
         return torch.where(moved, after * self.coords.scale, v)
 
-    def _step(self) -> float:
-        self.full = self.tied is None or self.since_full >= self.REFRESH
+    def _step(self, last: bool = False) -> float:
+        restricted = self.tied is not None and self.objective.columns is not None
+        self.full = not restricted or last or self.since_full >= self.REFRESH
         if self.tied is not None and self.full:
             self.objective.restrict(None)
         f_y, g_y = self._smooth(self.y, grad=True)
@@ -1623,8 +1628,8 @@ class _FISTA:
     def _run(self, max_iter: int, tol: float, monitor: _Monitor) -> bool:
         threshold, previous = None, math.inf
         eps = 64 * torch.finfo(self.x.dtype).eps
-        for _ in range(max_iter):
-            loss = self._step()
+        for k in range(max_iter):
+            loss = self._step(last=k == max_iter - 1)
             if loss > previous:
                 # Function-value restart (O'Donoghue & Candes): the momentum,
                 # perhaps inherited from a much weaker alpha, overshot.

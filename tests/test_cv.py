@@ -105,7 +105,7 @@ def test_network_cv_refits_along_the_path(cv_cls, cls, later):
     i = list(model.alphas_).index(model.alpha_)
     # The refit is the warm-started path on all the data, stopped at alpha_:
     # the same iterations per alpha as the folds' paths over the whole grid,
-    # and the later fits stop after one stalled iteration.
+    # and the later fits run with n_iter_no_change=1.
     ref = cls(**params, warm_start=True)
     for k, alpha in enumerate(model.alphas_[: i + 1]):
         first = k == 0

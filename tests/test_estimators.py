@@ -505,6 +505,28 @@ def test_wolfe_search_meets_the_strong_wolfe_conditions():
             assert t <= nan_beyond
 
 
+def test_two_loop_recursion_applies_the_inverse_bfgs_update():
+    """With as many A-conjugate pairs as dimensions from a quadratic, the
+    two-loop recursion returns ``-A^{-1} g`` (BFGS's hereditary property);
+    torch tensors (CUDA's branch) and numpy arrays (the CPU's) give the same
+    direction."""
+    from skreg._training import _LBFGS, _two_loop
+
+    rng = np.random.default_rng(0)
+    B = rng.normal(size=(6, 6))
+    A = B @ B.T + 6 * np.eye(6)
+    S = list(np.linalg.eigh(A)[1].T)  # eigenvectors: conjugate directions
+    Y = [A @ s for s in S]
+    g = rng.normal(size=6)
+    np.testing.assert_allclose(_two_loop(g, S, Y), -np.linalg.solve(A, g), rtol=1e-8)
+    tensors = [torch.as_tensor(v) for v in [g, *S, *Y]]
+    direction = _two_loop(tensors[0], tensors[1:7], tensors[7:])
+    np.testing.assert_allclose(direction.numpy(), _two_loop(g, S, Y), rtol=1e-12)
+    on_cpu = _LBFGS._direction(tensors[0], tensors[1:7], tensors[7:])
+    np.testing.assert_allclose(on_cpu.numpy(), _two_loop(g, S, Y), rtol=1e-12)
+    np.testing.assert_array_equal(tensors[0].numpy(), g)  # g is left as it was
+
+
 def test_network_lbfgs_reaches_its_tolerance(regression):
     # skreg's L-BFGS (networks) stops on the largest gradient entry relative to
     # the start: at tol=1e-7 the documented objective's gradient is that small

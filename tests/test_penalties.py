@@ -167,3 +167,14 @@ def test_elastic_net_prox_plus_gradient_step_is_prox_of_elastic_net(seed):
     x, _ = _brute_force_prox(v.ravel(), whole)
     full = group_soft_threshold(torch.as_tensor(v), step * l1) / (1 + step * l2)
     np.testing.assert_allclose(full.numpy().ravel(), x, atol=1e-4)
+
+
+def test_column_sort_matches_torch_sort():
+    """Hier-Prox sorts on the CPU with numpy; other devices use torch.sort."""
+    from skreg.penalties import _sort_columns_descending
+
+    A = torch.rand(50, 30, dtype=torch.float64)
+    A[:5, 0] = 0.5  # ties
+    expected = torch.sort(A, dim=0, descending=True).values
+    assert torch.equal(_sort_columns_descending(A), expected)
+    assert torch.equal(_sort_columns_descending(A.float()), expected.float())
