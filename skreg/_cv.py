@@ -2,9 +2,10 @@
 
 ``RidgeNetCV``, ``LassoNetCV`` and their classifiers fit one warm-started path
 (:func:`skreg._path._fit_path`) per fold and per ``l1_ratio``, score every alpha on
-the held-out fold, pick the alpha with the best mean score and refit along the
-path on all the data. Like :class:`~sklearn.linear_model.LassoCV`, the grid is
-computed once on the whole training set and shared by the folds.
+the held-out fold, pick the alpha with the best mean score and refit on all the
+data: a network along the path, a linear model once at that alpha. Like
+:class:`~sklearn.linear_model.LassoCV`, the grid is computed once on the whole
+training set and shared by the folds.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from sklearn.utils.validation import (
 
 from ._base import COMMON_PARAMS_DOC
 from ._lasso import LassoNet, LassoNetClassifier
-from ._path import _alpha_grid, _fit_path, _path_order
+from ._path import _alpha_grid, _fit_path, _is_network, _path_order
 from ._ridge import RidgeNet, RidgeNetClassifier
 
 __all__ = ["RidgeNetCV", "RidgeNetClassifierCV", "LassoNetCV", "LassoNetClassifierCV"]
@@ -233,13 +234,16 @@ class _NetCV:
                 "Every cross-validation score is NaN; check the data and scoring."
             )
         i_ratio, i_alpha = np.unravel_index(np.nanargmax(mean), mean.shape)
-        # Refit along the same path, so the model is the one the folds scored.
+        # A network is refitted along the same path, so the model is the one the
+        # folds scored; a linear model's objective is convex, so one fit at
+        # alpha_ reaches the path's solution (as LassoCV's refit does).
+        first = i_alpha if not _is_network(estimators[i_ratio]) else 0
         estimator, _ = _fit_path(
             estimators[i_ratio],
             X,
             y,
             sample_weight,
-            grids[i_ratio][: i_alpha + 1],
+            grids[i_ratio][first : i_alpha + 1],
             record=False,
             path_max_iter=self.path_max_iter,
             grid_size=grids.shape[1],
@@ -475,8 +479,10 @@ _CV_DOC = """{summary}
     :class:`~sklearn.linear_model.LassoCV`; networks from the smallest up (dense
     to sparse), since a network collapsed by a strong penalty stays near the
     collapsed model at weaker ones.
-    The alpha with the best mean held-out score is refitted along the same path
-    on all the data, so the final model is the one the folds scored. {linear}
+    The alpha with the best mean held-out score is refitted on all the data:
+    a network along the same path, so the final model is the one the folds
+    scored; a linear model (convex, one solution) in one fit at that alpha, as
+    :class:`~sklearn.linear_model.LassoCV` does. {linear}
 
     Unlike :class:`{base}`, the default network is linear
     (``hidden_layer_sizes=()``), a drop-in replacement for :class:`{sk}`; pass
@@ -544,7 +550,7 @@ _CV_DOC = """{summary}
         Intercept of ``estimator_`` (linear models).
 {support_attr}
     n_iter_ : int
-        Iterations of the last fit of the refit path.
+        Iterations of the refit's last fit (at ``alpha_``).
 
     n_features_in_ : int
         Number of features seen during fit.

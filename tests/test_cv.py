@@ -24,6 +24,7 @@ from skreg import (
     RidgeNet,
     RidgeNetClassifierCV,
     RidgeNetCV,
+    regularization_path,
 )
 
 CV = KFold(5, shuffle=True, random_state=0)
@@ -87,6 +88,34 @@ def test_classifier_cvs_select_and_predict():
     # Strong shrinkage underfits iris; the log-loss rules it out.
     assert clf.alpha_ < 100.0
     assert clf.predict_log_proba(X).shape == (150, 3)
+
+
+@pytest.mark.parametrize(
+    "cv_cls, cls", [(LassoNetCV, LassoNet), (RidgeNetCV, RidgeNet)]
+)
+def test_linear_cv_refits_once_at_alpha(sparse_problem, monkeypatch, cv_cls, cls):
+    """A linear model's objective is convex: the refit is one fit at alpha_
+    (as LassoCV's), and it is the path's solution."""
+    import skreg._cv as cv_module
+
+    X, y = sparse_problem
+    fit_path, grids = cv_module._fit_path, []
+
+    def recording_fit_path(estimator, X, y, sample_weight, alphas, **kwargs):
+        grids.append(np.asarray(alphas))
+        return fit_path(estimator, X, y, sample_weight, alphas, **kwargs)
+
+    monkeypatch.setattr(cv_module, "_fit_path", recording_fit_path)
+    model = cv_cls(hidden_layer_sizes=(), alphas=12, cv=3).fit(X, y)
+    assert len(grids) == 4  # three folds, then the refit
+    np.testing.assert_array_equal(grids[-1], [model.alpha_])
+    path = regularization_path(
+        cls(hidden_layer_sizes=()),
+        X,
+        y,
+        alphas=grids[0][: list(grids[0]).index(model.alpha_) + 1],
+    )
+    np.testing.assert_allclose(model.coef_, path.coefs[..., -1], rtol=1e-8, atol=1e-12)
 
 
 @pytest.mark.parametrize(
