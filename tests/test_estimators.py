@@ -23,6 +23,7 @@ from skreg import (
     LassoNetClassifier,
     RidgeNet,
     RidgeNetClassifier,
+    regularization_path,
 )
 
 REGRESSORS = [RidgeNet, LassoNet, DropoutMLP]
@@ -467,6 +468,32 @@ def test_warm_lbfgs_drops_pairs_without_positive_curvature(regression, monkeypat
         monkeypatch.setattr(training._LBFGS, "_direction", staticmethod(spy))
         est.set_params(alpha=0.0, max_iter=5).fit(X, y)
     assert seen and min(seen) > 0
+
+
+def test_path_lbfgs_starts_where_the_previous_fit_ended(regression, monkeypatch):
+    """Each later fit of a path starts from the data loss and gradient cached
+    where the previous fit ended, with no evaluation of its own, and adds the
+    new alpha's penalty: the start is the objective evaluated afresh."""
+    import skreg._training as training
+
+    X, y = regression
+    starts, start = [], training._LBFGS._start
+
+    def checked_start(solver):
+        calls, evaluate = [], solver._evaluate
+        solver._evaluate = lambda x: calls.append(1) or evaluate(x)
+        value, grad = start(solver)
+        fresh_value, fresh_grad = evaluate(solver.flat.vector.double())
+        starts.append(len(calls))
+        assert value == pytest.approx(fresh_value, rel=1e-12)
+        torch.testing.assert_close(grad, fresh_grad, rtol=1e-10, atol=1e-12)
+        return value, grad
+
+    monkeypatch.setattr(training._LBFGS, "_start", checked_start)
+    est = RidgeNet(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+    path = regularization_path(est, X, y, alphas=[0.01, 0.1, 1.0], path_max_iter=5)
+    assert path.estimator.solver_ == "lbfgs"
+    assert starts == [1, 0, 0]
 
 
 def test_float32_network_on_huge_inputs_trains(regression):
