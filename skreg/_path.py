@@ -71,10 +71,10 @@ def _path_max_iter(estimator, path_max_iter, n_samples, n_alphas):
 
     A network's warm fit only refines the previous one. Mini-batch solvers get a
     tenth of ``max_iter`` (an epoch is many steps). The full-batch ones share
-    ``3 * max_iter`` iterations over the later fits, with at least a fifth of
-    ``max_iter`` and 10 each for FISTA, a tenth for L-BFGS (never more than
-    ``max_iter``), which goes on from the
-    previous alpha with its curvature memory (:class:`skreg._training._LBFGS`).
+    ``3 * max_iter`` iterations over the later fits, never more than
+    ``max_iter`` each and at least a fifth of it and 10 for FISTA, a tenth for
+    L-BFGS, which goes on from the previous alpha with its curvature memory
+    (:class:`skreg._training._LBFGS`).
     Along a dense-to-sparse path the network goes on training, so fewer
     iterations cost accuracy, more so on a coarse grid. LassoNet networks with
     FISTA on make_friedman1 (1600 x 50, hidden layer of 100): with 30 alphas and
