@@ -168,7 +168,12 @@ class Objective:
         tensor to its (per-column) step size.
         """
         for p, ts in self.terms:
-            p.prox(ts, step(ts[0]) if callable(step) else step)
+            size = step(ts[0]) if callable(step) else step
+            if self.columns is not None and getattr(p, "ties_inputs", False):
+                # Restricted (see ``restrict``): the other inputs' weights are zero.
+                p.prox(ts, size, columns=self.columns)
+            else:
+                p.prox(ts, size)
 
 
 class _Flat:

@@ -142,12 +142,29 @@ class HierarchicalElasticNet(ElasticNet):
         return None
 
     @torch.no_grad()
-    def prox(self, tensors: list[Tensor], step: float) -> None:
-        """Apply Hier-Prox with threshold ``step * l1`` to ``[theta, W]`` in place."""
+    def prox(
+        self, tensors: list[Tensor], step: float, columns: Tensor | None = None
+    ) -> None:
+        """Apply Hier-Prox with threshold ``step * l1`` to ``[theta, W]`` in place.
+
+        Given ``columns``, only those inputs' columns: Hier-Prox acts on each
+        input separately and keeps an input whose columns are zero at zero, so
+        a solver that knows the others to be zero may skip them.
+        """
         theta, W = tensors
-        new_theta, new_W = hier_prox(theta, W, step * self.l1, self.M)
-        theta.copy_(new_theta)
-        W.copy_(new_W)
+        if columns is None:
+            new_theta, new_W = hier_prox(theta, W, step * self.l1, self.M)
+            theta.copy_(new_theta)
+            W.copy_(new_W)
+            return
+        new_theta, new_W = hier_prox(
+            theta.index_select(1, columns),
+            W.index_select(1, columns),
+            step * self.l1,
+            self.M,
+        )
+        theta.index_copy_(1, columns, new_theta)
+        W.index_copy_(1, columns, new_W)
 
 
 def group_soft_threshold(theta: Tensor, threshold: float | Tensor) -> Tensor:

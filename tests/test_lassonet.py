@@ -116,6 +116,33 @@ def test_hier_prox_is_vectorised():
     assert torch.all(new_W[:, zero] == 0)
 
 
+def test_hier_prox_on_columns_equals_the_full_step():
+    """Given the inputs in use, the penalty's proximal step computes only their
+    columns; with the other columns zero that is the full step, and it writes
+    nothing elsewhere."""
+    rng = np.random.default_rng(0)
+    theta = torch.tensor(rng.normal(size=(2, 30)))
+    W = torch.tensor(rng.normal(size=(6, 30)))
+    used = torch.tensor([1, 4, 5, 17, 29])
+    out = torch.ones(30, dtype=torch.bool)
+    out[used] = False
+    theta[:, out], W[:, out] = 0.0, 0.0
+    penalty = penalties.HierarchicalElasticNet(l1=2.0, l2=0.5, M=3.0)
+    full = [theta.clone(), W.clone()]
+    penalty.prox(full, 0.3)
+    restricted = [theta.clone(), W.clone()]
+    penalty.prox(restricted, 0.3, columns=used)
+    for a, b, before in zip(full, restricted, (theta, W), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+        assert not torch.equal(a[:, used], before[:, used])  # the step did act
+    # Columns left out are not read: garbage there stays as it was.
+    theta[:, out], W[:, out] = 7.0, -7.0
+    restricted = [theta.clone(), W.clone()]
+    penalty.prox(restricted, 0.3, columns=used)
+    assert torch.all(restricted[0][:, out] == 7.0)
+    assert torch.all(restricted[1][:, out] == -7.0)
+
+
 def _diabetes():
     X, y = load_diabetes(return_X_y=True)
     return scale(X), scale(y)
@@ -176,14 +203,25 @@ def test_fista_steps_read_only_the_inputs_in_use(monkeypatch, alpha, sparse):
                 assert torch.all(point[where].view(shape)[:, out] == 0)
         return loss
 
+    prox, restricted_prox = penalties.HierarchicalElasticNet.prox, []
+
+    def recorded_prox(penalty, tensors, step, columns=None):
+        restricted_prox.append(columns is not None)
+        return prox(penalty, tensors, step, columns=columns)
+
     monkeypatch.setattr(training._FISTA, "_step", checked_step)
+    monkeypatch.setattr(penalties.HierarchicalElasticNet, "prox", recorded_prox)
     screened = model.fit(X, y)
+    monkeypatch.setattr(penalties.HierarchicalElasticNet, "prox", prox)
     assert screened.n_iter_ == len(full_steps) == 35
     if sparse:
         assert 0 < screened.support_.sum() <= 4
         assert full_steps[0] and full_steps[-1] and not all(full_steps)
+        # The proximal steps of the restricted steps skip the inputs out of use.
+        assert any(restricted_prox) and not all(restricted_prox)
     else:
         assert screened.support_.all() and all(full_steps)
+        assert not any(restricted_prox)
     predictions = screened.predict(X)
 
     monkeypatch.setattr(training._FISTA, "_tied_inputs", lambda self: None)
