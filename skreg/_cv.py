@@ -261,6 +261,8 @@ class _NetCV:
         for name in ("coef_", "intercept_", "support_", "n_iter_"):
             if hasattr(estimator, name):
                 setattr(self, name, getattr(estimator, name))
+            else:  # an earlier fit's (say, of a linear model) is stale
+                self.__dict__.pop(name, None)
         return self
 
     def get_metadata_routing(self):

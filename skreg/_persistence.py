@@ -28,6 +28,8 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 
+from ._modules import ACTIVATIONS
+
 __all__ = ["save", "load", "InconsistentVersionWarning"]
 
 FORMAT = "skreg-safe"
@@ -155,7 +157,10 @@ class _Encoder:
             k: self.array(t.detach().cpu().numpy())
             for k, t in module.state_dict().items()
         }
-        return {"__module__": state}
+        # The non-linearity the weights were trained with, which the
+        # parameters no longer tell after a set_params without a refit.
+        fitted = {"activation": module.activation, "dropout": float(module.dropout)}
+        return {"__module__": state, **fitted}
 
 
 def _digest(tree: dict, arrays: dict[str, np.ndarray]) -> str:
@@ -332,6 +337,18 @@ class _Decoder:
         if getattr(est, "n_features_in_", shape[0]) != shape[0]:
             raise ValueError(f"describes a network for {shape[0]} features")
         module = est._build_module(*shape)
+        # Files written before the module's own settings were saved: the
+        # parameters' (the same unless set_params followed the fit).
+        activation = tree.get("activation", module.activation)
+        dropout = tree.get("dropout", module.dropout)
+        if activation not in ACTIVATIONS or not (
+            isinstance(dropout, float) and 0.0 <= dropout < 1.0
+        ):
+            raise ValueError(
+                f"describes the network with activation={activation!r} and "
+                f"dropout={dropout!r}"
+            )
+        module.configure(activation, dropout)
         expected = {k: tuple(t.shape) for k, t in module.state_dict().items()}
         if expected != {k: a.shape for k, a in state.items()}:
             raise ValueError(

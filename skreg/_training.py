@@ -17,7 +17,7 @@ import math
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -95,6 +95,9 @@ class Objective:
     # outputs, in closed form, for Newton's method; None: by autograd
     # (:func:`autograd_derivatives`).
     derivatives: Callable | None = None
+    # The rows in a canonical order, which mini-batches follow (None: as stored),
+    # so that the batches do not depend on how the rows were given.
+    order: Tensor | None = None
     # What solvers derive from the data alone, kept while the objective is (a
     # regularisation path changes only ``terms`` from one fit to the next).
     cache: dict = field(default_factory=dict)
@@ -1745,17 +1748,19 @@ class _MiniBatch:
         obj = self.objective
         n = obj.X.shape[0]
         full = self.batch_size >= n
-        perm = None if full else torch.randperm(n, device=obj.Y.device)
+        rows = None if full else torch.randperm(n, device=obj.Y.device)
+        if obj.order is not None:  # dropout masks follow the rows too
+            rows = obj.order if full else obj.order[rows]
         total = obj._zero.clone()
         with torch.enable_grad():
             for start in range(0, n, self.batch_size):
-                idx = None if full else perm[start : start + self.batch_size]
+                idx = None if rows is None else rows[start : start + self.batch_size]
                 self.optimizer.zero_grad()
                 data = obj.backward(idx)
                 self.optimizer.step()
                 if not obj.smooth_only:
                     obj.prox(self.optimizer.prox_step)
-                total.add_(data, alpha=n if full else idx.shape[0])
+                total.add_(data, alpha=n if idx is None else idx.shape[0])
         with torch.no_grad():
             return float(total / n + obj.penalty())
 
@@ -1938,33 +1943,60 @@ def _threads(module: nn.Module, batch_size: int) -> Iterator[None]:
     with one_blas_thread():
         if flops >= _PARALLEL_FLOPS:
             yield
-            return
-        previous = torch.get_num_threads()
-        torch.set_num_threads(1)
+        else:
+            with _TORCH_ONE_THREAD.hold():
+                yield
+
+
+class _SharedSetting:
+    """A process-wide setting held while any thread needs it.
+
+    ``apply()`` runs on the first entry and returns what ``restore`` takes on the
+    last exit. Thread counts belong to the process, not to a thread: with each
+    thread saving and restoring its own view, concurrent fits (or ``predict``
+    from several threads) could leave the process on one thread for good.
+    Nested entries cost a lock and a counter, no call into threadpoolctl
+    (20-50 us) or torch.
+    """
+
+    def __init__(self, apply: Callable[[], object], restore: Callable[[object], None]):
+        self.apply, self.restore = apply, restore
+        self.lock, self.users, self.saved = threading.Lock(), 0, None
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self.lock:
+            if self.users == 0:
+                self.saved = self.apply()
+            self.users += 1
         try:
             yield
         finally:
-            torch.set_num_threads(previous)
+            with self.lock:
+                self.users -= 1
+                if self.users == 0:
+                    self.restore(self.saved)
 
 
-_LOCAL = threading.local()
+def _torch_one_thread() -> int:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    return previous
 
 
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
+_TORCH_ONE_THREAD = _SharedSetting(_torch_one_thread, torch.set_num_threads)
+_BLAS_ONE_THREAD = _SharedSetting(
+    lambda: _blas_controller().limit(limits=1, user_api="blas"),
+    lambda limiter: limiter.restore_original_limits(),
+)
+
+
+def one_blas_thread() -> AbstractContextManager[None]:
     """Run numpy's and scipy's BLAS on one thread (see :func:`_threads`). Inside
     another such block it costs nothing: a regularisation path holds it across
     its fits and scores, instead of paying threadpoolctl's 20-50 us per call.
     """
-    if getattr(_LOCAL, "blas_limited", False):
-        yield
-        return
-    with _blas_controller().limit(limits=1, user_api="blas"):
-        _LOCAL.blas_limited = True
-        try:
-            yield
-        finally:
-            _LOCAL.blas_limited = False
+    return _BLAS_ONE_THREAD.hold()
 
 
 @functools.cache

@@ -199,6 +199,27 @@ def test_warm_start_continues_after_safe_load(tmp_path):
     assert restored.loss_curve_[0] < est.loss_curve_[0]
 
 
+@pytest.mark.parametrize(
+    "Est, fitted, changed",
+    [
+        (skreg.RidgeNet, {"activation": "relu"}, {"activation": "tanh"}),
+        (skreg.DropoutMLP, {"dropout": 0.3}, {"dropout": 0.0}),
+    ],
+)
+def test_safe_format_keeps_the_fitted_network_after_set_params(
+    Est, fitted, changed, tmp_path
+):
+    """A parameter changed after fit acts at the next fit only, as in
+    scikit-learn: the saved network is the one that was trained (the loaded one
+    was once rebuilt from the changed parameters, 4.8 apart)."""
+    est, X = _fit(Est, hidden_layer_sizes=(8,), **fitted)
+    expected = est.set_params(**changed).predict(X)
+    skreg.save(est, tmp_path / "m")
+    restored = skreg.load(tmp_path / "m")
+    np.testing.assert_array_equal(restored.predict(X), expected)
+    assert restored.get_params()[next(iter(changed))] == next(iter(changed.values()))
+
+
 def test_save_refuses_what_it_cannot_store(tmp_path):
     est, _ = _fit(skreg.RidgeNet)
     est.some_callable_ = print
@@ -279,8 +300,21 @@ def test_edited_content_fails_the_checksum(saved):
             lambda t: t["attributes"]["module_"]["__module__"].popitem(),
             "do not match the network",
         ),
+        (
+            lambda t: t["attributes"]["module_"].update({"activation": "os.system"}),
+            "activation='os.system'",
+        ),
     ],
-    ids=["class", "param-value", "param-name", "method", "dunder", "shape", "weights"],
+    ids=[
+        "class",
+        "param-value",
+        "param-name",
+        "method",
+        "dunder",
+        "shape",
+        "weights",
+        "activation",
+    ],
 )
 def test_forged_content_is_refused(saved, edit, match):
     # A forger can recompute the checksum; the content is still validated.

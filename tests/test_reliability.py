@@ -14,6 +14,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, is_classifier
@@ -325,3 +326,34 @@ def test_blas_on_one_thread_while_training_then_restored(monkeypatch):
     skreg.regularization_path(skreg.LassoNet(hidden_layer_sizes=()), X, y, alphas=4)
     assert len(seen) >= 7 and all(s == {1} for s in seen)
     assert blas_threads() == before
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_concurrent_fits_and_predictions_restore_the_thread_settings():
+    """Thread counts belong to the process: threads fitting and predicting at
+    once must leave BLAS and torch as they found them (each thread once
+    restored the limit it saw, so the process could stay on one thread)."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    def thread_settings():
+        blas = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+        return blas, torch.get_num_threads()
+
+    rng = np.random.RandomState(0)
+    X, y = rng.standard_normal((50, 3)), rng.standard_normal(50)
+    model = skreg.RidgeNet(hidden_layer_sizes=(4,), max_iter=5).fit(X, y)
+    before = thread_settings()
+
+    def work():
+        for _ in range(40):
+            model.predict(X[:5])
+            skreg.RidgeNet(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert thread_settings() == before
