@@ -432,10 +432,13 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         A regularisation path prepares once and trains at every alpha
         (:func:`skreg._path._fit_path`).
         """
+        # A warm start goes on from the fitted network: as scikit-learn's MLP,
+        # it takes data with the same features (and classes) only.
         X, y = validate_data(
             self,
             X,
             y,
+            reset=not self._continues(),
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
             multi_output=self._multi_output,
@@ -514,6 +517,10 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             callback_ctx=callback_ctx,
             callback_data=callback_data,
         )
+
+    def _continues(self) -> bool:
+        """Whether the next fit goes on from the fitted network (warm start)."""
+        return self.warm_start and hasattr(self, "module_")
 
     def _train_prepared(self, prep: _Prepared):
         """Build (or, warm-started, reuse) the module and train it under the
@@ -779,7 +786,14 @@ class ClassifierNet(ClassifierMixin, BaseNet):
 
     def _encode_target(self, y: np.ndarray) -> np.ndarray:
         check_classification_targets(y)
-        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        classes, y_idx = np.unique(y, return_inverse=True)
+        if self._continues() and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in "
+                f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                f"{classes}."
+            )
+        self.classes_ = classes
         if len(self.classes_) < 2:
             raise ValueError(
                 "The classifier needs samples of at least 2 classes in the data, but "

@@ -107,7 +107,9 @@ class Net(nn.Module):
     def reset_parameters(self, generator: torch.Generator) -> None:
         """Glorot-uniform weights and zero biases, as scikit-learn's MLP; a linear
         model (convex problem) starts at zero so its solution does not depend on
-        the seed.
+        the seed. The weights are drawn in float64 by the (CPU) ``generator``
+        and then cast, as scikit-learn does: the same seed starts float32 and
+        float64 networks, on any device, from the same weights.
         """
         with torch.no_grad():
             for lin in self.linears:
@@ -115,13 +117,9 @@ class Net(nn.Module):
                 if self.is_linear:
                     lin.weight.zero_()
                 else:
-                    fan_out, fan_in = lin.weight.shape
-                    bound = math.sqrt(6.0 / (fan_in + fan_out))
-                    lin.weight.uniform_(-bound, bound, generator=generator)
+                    _glorot_uniform_(lin.weight, generator)
             if self.skip is not None:
-                fan_out, fan_in = self.skip.weight.shape
-                bound = math.sqrt(6.0 / (fan_in + fan_out))
-                self.skip.weight.uniform_(-bound, bound, generator=generator)
+                _glorot_uniform_(self.skip.weight, generator)
 
     def forward(self, x: Tensor, columns: Tensor | None = None) -> Tensor:
         """The outputs; given ``columns``, ``x`` holds only those input columns
@@ -144,3 +142,10 @@ class Net(nn.Module):
                 weight = weight.index_select(1, columns)
             out = out + nn.functional.linear(x, weight)
         return out
+
+
+def _glorot_uniform_(weight: Tensor, generator: torch.Generator) -> None:
+    fan_out, fan_in = weight.shape
+    bound = math.sqrt(6.0 / (fan_in + fan_out))
+    draw = torch.empty(weight.shape, dtype=torch.float64)
+    weight.copy_(draw.uniform_(-bound, bound, generator=generator))
