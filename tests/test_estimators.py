@@ -578,9 +578,9 @@ def test_warm_lbfgs_drops_pairs_without_positive_curvature(regression, monkeypat
     seen = []
     direction = training._LBFGS._direction
 
-    def spy(g, S, Y):
+    def spy(g, S, Y, rho):
         seen.extend(float(s @ y_) for s, y_ in zip(S, Y, strict=True))
-        return direction(g, S, Y)
+        return direction(g, S, Y, rho)
 
     est = RidgeNet(hidden_layer_sizes=(16,), alpha=1000.0, max_iter=50)
     est.set_params(random_state=0, warm_start=True)
@@ -668,12 +668,14 @@ def test_two_loop_recursion_applies_the_inverse_bfgs_update():
     S = list(np.linalg.eigh(A)[1].T)  # eigenvectors: conjugate directions
     Y = [A @ s for s in S]
     g = rng.normal(size=6)
-    np.testing.assert_allclose(_two_loop(g, S, Y), -np.linalg.solve(A, g), rtol=1e-8)
+    rho = [1 / (s @ y) for s, y in zip(S, Y, strict=True)]
+    reference = _two_loop(g, S, Y, rho)
+    np.testing.assert_allclose(reference, -np.linalg.solve(A, g), rtol=1e-8)
     tensors = [torch.as_tensor(v) for v in [g, *S, *Y]]
-    direction = _two_loop(tensors[0], tensors[1:7], tensors[7:])
-    np.testing.assert_allclose(direction.numpy(), _two_loop(g, S, Y), rtol=1e-12)
-    on_cpu = _LBFGS._direction(tensors[0], tensors[1:7], tensors[7:])
-    np.testing.assert_allclose(on_cpu.numpy(), _two_loop(g, S, Y), rtol=1e-12)
+    direction = _two_loop(tensors[0], tensors[1:7], tensors[7:], rho)
+    np.testing.assert_allclose(direction.numpy(), reference, rtol=1e-12)
+    on_cpu = _LBFGS._direction(tensors[0], S, Y, rho)  # the CPU's numpy pairs
+    np.testing.assert_allclose(on_cpu.numpy(), reference, rtol=1e-12)
     np.testing.assert_array_equal(tensors[0].numpy(), g)  # g is left as it was
 
 
