@@ -472,6 +472,67 @@ def test_cuda_fit_keeps_everything_on_gpu_and_pickles_to_cpu(regression):
     np.testing.assert_allclose(restored.predict(X), est.predict(X), rtol=1e-5)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "Est, params",
+    [
+        (RidgeNet, {}),  # L-BFGS
+        (RidgeNet, {"solver": "adam"}),
+        (LassoNet, {"alpha": 0.1}),  # FISTA and Hier-Prox
+        (LassoNet, {"hidden_layer_sizes": (), "alpha": 0.1}),  # proximal Newton
+        (RidgeNetClassifier, {}),
+        (DropoutMLPClassifier, {"dropout": 0.2}),
+    ],
+)
+def test_cuda_fit_matches_the_cpu_fit_and_loads_on_the_cpu(
+    Est, params, regression, iris
+):
+    # The same random_state trains the same network on either device, up to
+    # the order of floating-point sums (the first weights are drawn on the
+    # CPU); dropout masks come from each device's own generator, so only the
+    # fit's shape is compared there. Pickled, the GPU model predicts on the
+    # CPU what it predicted on the GPU.
+    X, y = iris if Est in CLASSIFIERS else regression
+    method = "predict_proba" if Est in CLASSIFIERS else "predict"
+    gpu = Est(**{**FAST, **params}, device="cuda").fit(X, y)
+    cpu = Est(**{**FAST, **params}, device="cpu").fit(X, y)
+    assert next(gpu.module_.parameters()).is_cuda
+    out = getattr(gpu, method)(X)
+    if "dropout" not in params:
+        assert gpu.n_iter_ == cpu.n_iter_
+        np.testing.assert_allclose(out, getattr(cpu, method)(X), rtol=1e-7, atol=1e-9)
+    restored = pickle.loads(pickle.dumps(gpu))
+    assert not next(restored.module_.parameters()).is_cuda
+    np.testing.assert_allclose(
+        getattr(restored, method)(X), out, rtol=1e-12, atol=1e-14
+    )
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_fit_moves_the_training_set_once(regression):
+    # Host-to-device copies during a mini-batch fit do not grow with the number
+    # of epochs: the training set goes to the GPU once and every batch is
+    # indexed there.
+    from torch.profiler import ProfilerActivity, profile
+
+    X, y = regression
+
+    def host_to_device_copies(epochs):
+        est = RidgeNet(hidden_layer_sizes=(16,), solver="adam", batch_size=32)
+        est.set_params(max_iter=epochs, tol=0, device="cuda", random_state=0)
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            est.fit(X, y)
+        assert est.n_iter_ == epochs
+        return sum(e.count for e in prof.key_averages() if "HtoD" in e.key)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert 0 < host_to_device_copies(2) == host_to_device_copies(8)
+
+
 def test_warm_start_continues(regression):
     X, y = regression
     est = RidgeNet(hidden_layer_sizes=(16,), solver="adam", max_iter=5, random_state=0)

@@ -6,6 +6,7 @@ The number of cases tried per estimator is ``MAX_EXAMPLES``; run with
 ``--hypothesis-show-statistics`` to see how hypothesis spent them.
 """
 
+import os
 import traceback
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -110,9 +111,14 @@ def problems(draw, classifier):
     return X, y, must_fail
 
 
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
+
+
 def _raised_in_torch(exc: BaseException) -> bool:
+    # torch's own files, not any path with "torch" in it (a virtualenv at
+    # /opt/torch/.venv holds scikit-learn too).
     frames = traceback.extract_tb(exc.__traceback__)
-    return any("/torch/" in f.filename for f in frames[-1:])
+    return any(f.filename.startswith(_TORCH_DIR) for f in frames[-1:])
 
 
 def _copy(a):
