@@ -1115,8 +1115,8 @@ def _active_set_solve(
     monotone active-set method of :func:`_working_set` takes over, which
     changes one coordinate at a time and cannot cycle.
     """
-    found = _pdas(A, b, l1, z)
-    return _working_set(A, b, l1, z) if found is None else found
+    found, converged = _pdas(A, b, l1, z)
+    return found if converged else _working_set(A, b, l1, found)
 
 
 def _working_set(A: np.ndarray, b: np.ndarray, l1: np.ndarray, z: np.ndarray):
@@ -1134,18 +1134,19 @@ def _working_set(A: np.ndarray, b: np.ndarray, l1: np.ndarray, z: np.ndarray):
     condition ``|r_j| <= l1_j`` (to rounding).
     """
     free = l1 == 0
+    penalised = ~free
     signs = np.where(free, 0.0, np.sign(z))
     working = free | (z != 0)
     x = z.copy()
     tol = _rounding(b, l1)
     for _ in range(4 * len(b) + 10):
         while True:
-            idx = np.flatnonzero(working)
-            target = np.zeros_like(x)
+            idx = working.nonzero()[0]
+            target = np.zeros(len(x))
             if len(idx):
                 rhs = (b - l1 * signs)[idx]
-                target[idx] = _spd_solve(A[np.ix_(idx, idx)], rhs, _ridge_solve)
-            crossing = working & ~free & (target * signs <= 0)
+                target[idx] = _spd_solve(_submatrix(A, idx), rhs, _ridge_solve)
+            crossing = working & penalised & (target * signs <= 0)
             if not crossing.any():
                 x = target
                 break
@@ -1273,7 +1274,7 @@ def _group_sweep(
     x = x.copy()
     r = b - A @ x
     if len(free):
-        A_ff = A[np.ix_(free, free)]
+        A_ff = _submatrix(A, free)
         new = _spd_solve(A_ff, r[free] + A_ff @ x[free])
         r -= A[:, free] @ (new - x[free])
         x[free] = new
@@ -1336,7 +1337,7 @@ def _group_newton(
         S = np.flatnonzero(in_set)
         if len(S) == 0:
             return x
-        grad, H = gradient[S], A[np.ix_(S, S)]
+        grad, H = gradient[S], _submatrix(A, S)
         k = np.flatnonzero(groups.penalised[S])  # positions in S of group members
         of = groups.index[S[k]]
         norms = groups.norms(x)[of]
@@ -1375,10 +1376,12 @@ def _rounding(b: np.ndarray, l1: np.ndarray) -> float:
 
 def _pdas(
     A: np.ndarray, b: np.ndarray, l1: np.ndarray, z: np.ndarray, max_iter: int = 20
-) -> np.ndarray | None:
+) -> tuple[np.ndarray, bool]:
     """Primal-dual active-set iterations (Ito & Kunisch, 2008; for the lasso Fan,
-    Jiao & Lu, 2014) for the problem of :func:`_active_set_solve`, or None if
-    they revisit an active set without converging.
+    Jiao & Lu, 2014) for the problem of :func:`_active_set_solve`: ``(solution,
+    True)``, or, if they revisit an active set without converging, ``(best,
+    False)`` with ``best`` the iterate (``z`` included) of lowest objective, a
+    start for :func:`_working_set` that is often nearer than ``z``.
 
     With the residual ``r = b - A z``, coordinate ``j`` is active when
     ``|A_jj z_j + r_j| > l1_j``, with that sign ``s_j``; the active coordinates
@@ -1393,7 +1396,12 @@ def _pdas(
     r = b - A @ z
     tol = _rounding(b, l1)
     seen, previous = set(), None
+    best, lowest = z, math.inf
     for _ in range(max_iter):
+        # The objective, with ``z^T A z = z^T (b - r)``.
+        value = float(l1 @ np.abs(z)) - 0.5 * float(z @ (b + r))
+        if value < lowest:
+            best, lowest = z, value
         u = c * z + r
         active = free | (np.abs(u) > l1 + tol)
         signs = np.where(active & ~free, np.sign(u), 0.0)
@@ -1403,17 +1411,24 @@ def _pdas(
             # coordinates than the data's rank) it was not.
             on = np.flatnonzero(active)
             exact = np.abs(r[on] - (l1 * signs)[on]).max(initial=0.0)
-            return z if exact <= 1e3 * tol else None
+            return (z, True) if exact <= 1e3 * tol else (best, False)
         if key in seen:
-            return None
+            return best, False
         seen.add(key)
         previous = key
-        idx = np.flatnonzero(active)
-        z = np.zeros_like(z)
+        idx = active.nonzero()[0]
+        z = np.zeros(len(z))
         if len(idx):
-            z[idx] = _spd_solve(A[np.ix_(idx, idx)], (b - l1 * signs)[idx])
+            z[idx] = _spd_solve(_submatrix(A, idx), (b - l1 * signs)[idx])
         r = b - A @ z
-    return None
+    return best, False
+
+
+def _submatrix(A: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``A[np.ix_(idx, idx)]``, in a sixth of its time (0.5 us against 3 us at
+    ten coordinates): the active-set loops take one per linear solve.
+    """
+    return A.take(idx, axis=0).take(idx, axis=1)
 
 
 def _spd_solve(
@@ -1438,7 +1453,9 @@ def _spd_solve(
     # LAPACK directly: scipy.linalg's cho_factor/cho_solve wrappers cost 14 us
     # per solve of 30 unknowns, these 4 us, and a path makes a few per alpha.
     L, info = dpotrf(A * scale[:, None] * scale, lower=1, clean=0)
-    if info == 0 and (L.diagonal() ** 2).min() > 1e-10:
+    # (The pivots are positive when ``info == 0``: the smallest squared is the
+    # smallest square.)
+    if info == 0 and float(L.diagonal().min()) ** 2 > 1e-10:
         return scale * dpotrs(L, scale * b, lower=1)[0]
     return (singular or _pinv_solve)(A, b)
 
