@@ -1040,7 +1040,7 @@ def _gram_blocks(X, H_out: Tensor, mean: np.ndarray, chunk: int = 65536) -> np.n
     never densified: its blocks are centred afterwards, ``P B P^T`` with
     ``P = [[I, -mean], [0, 1]]``.
     """
-    n, K = H_out.shape[0], H_out.shape[1]
+    K = H_out.shape[1]
     pairs, shared = [(0, 0)], False
     if K > 1:
         # Blocks (k, l) and (l, k) are transposes, and a squared loss's are zero
@@ -1056,12 +1056,18 @@ def _gram_blocks(X, H_out: Tensor, mean: np.ndarray, chunk: int = 65536) -> np.n
     d1 = X.shape[1] + 1
     H = np.zeros((K, d1, K, d1))
     if sp.issparse(X):
-        X1 = sp.hstack([X, np.ones((n, 1))], format="csr", dtype=np.float64)
         h = H_out.cpu().numpy()
         P = np.eye(d1)
         P[:-1, -1] = -mean
+        block = np.empty((d1, d1))
         for k, m in pairs:
-            H[k, :, m] = P @ (X1.T @ X1.multiply(h[:, k, m, None])).toarray() @ P.T
+            # ``[X, 1]^T diag(w) [X, 1]`` by parts: stacking the column of ones
+            # onto X cost as much as a third of the product (5000 x 100 at 5 %).
+            w = h[:, k, m]
+            block[:-1, :-1] = (X.T @ X.multiply(w[:, None])).toarray()
+            block[:-1, -1] = block[-1, :-1] = X.T @ w
+            block[-1, -1] = w.sum()
+            H[k, :, m] = P @ block @ P.T
     else:
         H_out = _local(H_out)
         for rows, X1 in _centred_chunks(X, mean, chunk):
