@@ -1035,12 +1035,13 @@ def _gram_blocks(X, H_out: Tensor, mean: np.ndarray, chunk: int = 65536) -> np.n
     float64: block ``(k, l)`` is ``X1^T diag(H_out[:, k, l]) X1``, rows ordered
     (output, input).
 
-    Dense ``X`` is centred a chunk of rows at a time (:func:`_centred_chunks`);
-    a scipy sparse ``X`` goes through scipy's sparse products and is
+    Dense ``X`` is converted to float64 and centred a chunk of rows at a time
+    (a float64 copy of a 1,000,000 x 100 float32 set is 800 MB, twice the
+    set); a scipy sparse ``X`` goes through scipy's sparse products and is
     never densified: its blocks are centred afterwards, ``P B P^T`` with
     ``P = [[I, -mean], [0, 1]]``.
     """
-    K = H_out.shape[1]
+    n, K = H_out.shape[0], H_out.shape[1]
     pairs, shared = [(0, 0)], False
     if K > 1:
         # Blocks (k, l) and (l, k) are transposes, and a squared loss's are zero
@@ -1069,11 +1070,14 @@ def _gram_blocks(X, H_out: Tensor, mean: np.ndarray, chunk: int = 65536) -> np.n
             block[-1, -1] = w.sum()
             H[k, :, m] = P @ block @ P.T
     else:
-        H_out = _local(H_out)
-        for rows, X1 in _centred_chunks(X, mean, chunk):
-            h = H_out[rows]
+        shift = torch.from_numpy(mean).to(X.device)
+        for start in range(0, n, chunk):
+            rows = X[start : start + chunk]
+            X1 = torch.ones((len(rows), d1), dtype=torch.float64, device=X.device)
+            torch.sub(rows, shift, out=X1[:, :-1])  # centred: one copy
+            h = H_out[start : start + chunk]
             for k, m in pairs:
-                H[k, :, m] += _numpy(X1.T @ (h[:, k, m, None] * X1))
+                H[k, :, m] += (X1.T @ (h[:, k, m, None] * X1)).cpu().numpy()
     for k, m in pairs:
         if k != m:
             H[m, :, k] = H[k, :, m].T
@@ -1097,47 +1101,13 @@ def _gram_vector(X, g: Tensor, mean: np.ndarray, chunk: int = 65536) -> np.ndarr
         return Xg.T.reshape(-1)
     # Dense rows are centred before the product: the formula above would lose
     # |mean| / spread digits, and a constant feature's gradient would not be 0.
-    g = _local(g)
-    Xg = sum(_numpy(X1.T @ g[rows]) for rows, X1 in _centred_chunks(X, mean, chunk))
-    return Xg.T.reshape(-1)
-
-
-def _local(t: Tensor) -> Tensor | np.ndarray:
-    """A numpy view of a CPU tensor, the tensor itself elsewhere: at the sizes
-    where Newton's fixed cost shows (a few hundred rows, ten features) a numpy
-    call costs a fraction of a torch call, and numpy does the products on the
-    CPU as fast (measured on ``load_diabetes``: the model of a linear fit in 24
-    us against 54).
-    """
-    return t.numpy() if t.device.type == "cpu" else t
-
-
-def _numpy(a: Tensor | np.ndarray) -> np.ndarray:
-    return a if isinstance(a, np.ndarray) else a.cpu().numpy()
-
-
-def _centred_chunks(
-    X: Tensor, mean: np.ndarray, chunk: int
-) -> Iterator[tuple[slice, Tensor | np.ndarray]]:
-    """``(rows, X1)`` over chunks of rows of a dense ``X``, with ``X1 = [X[rows] -
-    mean, 1]`` in float64, as numpy arrays on the CPU (:func:`_local`). One
-    chunk at a time: a float64 copy of a 1,000,000 x 100 float32 set is 800 MB,
-    twice the set.
-    """
-    X = _local(X)
-    n, d1 = X.shape[0], X.shape[1] + 1
-    if isinstance(X, np.ndarray):
-        shift, ones = mean, functools.partial(np.ones, dtype=np.float64)
-        subtract = np.subtract
-    else:
-        shift = torch.from_numpy(mean).to(X.device)
-        ones = functools.partial(torch.ones, dtype=torch.float64, device=X.device)
-        subtract = torch.sub
-    for start in range(0, max(n, 1), chunk):
-        rows = slice(start, min(start + chunk, n))
-        X1 = ones((rows.stop - start, d1))
-        subtract(X[rows], shift, out=X1[:, :-1])  # centred: one copy
-        yield rows, X1
+    shift = torch.from_numpy(mean).to(g.device)
+    Xg = g.new_zeros((X.shape[1] + 1, g.shape[1]))
+    for start in range(0, g.shape[0], chunk):
+        rows = g[start : start + chunk]
+        Xg[:-1] += torch.sub(X[start : start + chunk], shift).T @ rows
+        Xg[-1] += rows.sum(dim=0)
+    return Xg.T.reshape(-1).cpu().numpy()
 
 
 def _active_set_solve(
