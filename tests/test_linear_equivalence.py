@@ -487,7 +487,7 @@ def test_active_set_solve_meets_optimality_conditions(seed):
     for start in [np.zeros(p + 1), None]:
         if start is None:  # warm start from the solution at a larger l1
             start = _active_set_solve(A, b, 2 * l1, np.zeros_like(b))
-        cycled |= _pdas(A, b, l1, start) is None
+        cycled |= not _pdas(A, b, l1, start)[1]
         z = _active_set_solve(A, b, l1, start)
         r = b - A @ z
         tol = 1e-9 * scale
