@@ -7,22 +7,24 @@ from sklearn.preprocessing import StandardScaler
 from skreg import _base
 
 
-@pytest.fixture(autouse=True)
-def _auto_device_is_the_cpu(request, monkeypatch):
-    """``device="auto"`` means the CPU in every test not marked ``gpu``.
+@pytest.fixture(autouse=True, scope="session")
+def _auto_device_is_the_cpu():
+    """``device="auto"`` means the CPU throughout the suite, on a machine with a
+    GPU too.
 
     The suite states CPU results (bit-identical round trips through pickle,
-    which stores CPU tensors; numpy views of the weights), so it must not move
-    to a GPU just because the machine running it has one. The ``gpu`` tests ask
-    for ``device="cuda"`` themselves.
+    which stores CPU tensors; numpy views of the weights). Session-wide, so
+    that module-scoped fixtures fit on the CPU as well; the ``gpu`` tests name
+    ``device="cuda"``, which passes through.
     """
-    if request.node.get_closest_marker("gpu") is None:
-        resolve = _base._resolve_device
-        monkeypatch.setattr(
+    resolve = _base._resolve_device
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
             _base,
             "_resolve_device",
             lambda device: resolve("cpu" if device == "auto" else device),
         )
+        yield
 
 
 @pytest.fixture

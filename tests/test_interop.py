@@ -128,7 +128,9 @@ def test_halving_grid_search(regression):
 def test_grid_search_n_jobs_1_and_2_agree(regression):
     X, y = regression
     grid = {"alpha": [0.01, 1.0, 100.0], "hidden_layer_sizes": [(), (4,)]}
-    est = RidgeNet(random_state=0)
+    # The CPU by name: joblib's worker processes do not see the tests' CPU
+    # default for device="auto" (conftest.py), and would pick a GPU.
+    est = RidgeNet(random_state=0, device="cpu")
     runs = [GridSearchCV(est, grid, cv=3, n_jobs=n).fit(X, y) for n in (1, 2)]
     assert runs[0].best_params_ == runs[1].best_params_
     for key in ("mean_test_score", "split0_test_score", "split2_test_score"):
