@@ -12,6 +12,8 @@ import copy
 import functools
 import warnings
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -273,6 +275,21 @@ def _seed(seed: int, devices: list[torch.device]) -> None:
             torch.cuda.manual_seed(seed)
 
 
+@contextmanager
+def _unchanged_on_error(estimator) -> Iterator[dict]:
+    """Put ``estimator`` back as it was if the block raises: a failed ``fit``
+    never leaves it half-fitted. Yields the saved attributes, which the caller
+    may complete (with a copy of what the fit changes in place).
+    """
+    state = estimator.__dict__.copy()
+    try:
+        yield state
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(state)
+        raise
+
+
 def _resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -411,15 +428,10 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             Fitted estimator. If ``fit`` raises, the estimator is left as it was
             before the call, never half-trained.
         """
-        state = self.__dict__.copy()
-        if self.warm_start and hasattr(self, "module_"):  # trained in place
-            state["module_"] = copy.deepcopy(self.module_)
-        try:
+        with _unchanged_on_error(self) as state:
+            if self.warm_start and hasattr(self, "module_"):  # trained in place
+                state["module_"] = copy.deepcopy(self.module_)
             return self._fit(X, y, sample_weight)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
 
     def _fit(self, X, y, sample_weight):
         """Validate, encode the target, build the module, train, store state."""

@@ -33,7 +33,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import COMMON_PARAMS_DOC
+from ._base import COMMON_PARAMS_DOC, _unchanged_on_error
 from ._lasso import LassoNet, LassoNetClassifier
 from ._path import _alpha_grid, _fit_path, _is_network, _path_order
 from ._ridge import RidgeNet, RidgeNetClassifier
@@ -164,6 +164,11 @@ class _NetCV:
         self : object
             Fitted estimator.
         """
+        # Left as it was if any fold's fit fails, as BaseNet.fit is.
+        with _unchanged_on_error(self):
+            return self._fit(X, y, sample_weight, **params)
+
+    def _fit(self, X, y, sample_weight, **params):
         _raise_for_params(params, self, "fit")
         classifier = isinstance(self, ClassifierMixin)
         X, y = validate_data(

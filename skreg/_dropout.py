@@ -28,7 +28,7 @@ class _DropoutFamily:
         **BaseNet._parameter_constraints,
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "n_mc_samples": [Interval(Integral, 1, None, closed="left")],
+        "n_mc_samples": [Interval(Integral, 2, None, closed="left")],
     }
 
     def __init__(
@@ -119,7 +119,8 @@ _DROPOUT_DOC = """{summary}
         L2 strength, as in :class:`RidgeNet`.
 
     n_mc_samples : int, default=100
-        Stochastic forward passes used by Monte-Carlo dropout predictions.
+        Stochastic forward passes used by Monte-Carlo dropout predictions; at
+        least 2, as their standard deviation needs two.
 
     Attributes
     ----------

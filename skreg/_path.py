@@ -471,7 +471,9 @@ def regularization_path(
         raise ValueError("X_val and y_val must be given together.")
     feature_names = _get_feature_names(X)
     X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
-    y = np.asarray(y)
+    # Labels as ``fit`` takes them: a column vector is raveled, with a warning
+    # (its one-hot grid would otherwise fail with a shape error).
+    y = column_or_1d(y, warn=True) if is_classifier(estimator) else np.asarray(y)
     # Before the alpha grid, whose products of X and y would fail with a
     # shape error.
     check_consistent_length(X, y)

@@ -413,9 +413,14 @@ def _elementwise_l1(
             continue
         form = penalty.bound_form(tensors)
         if form is None:
+            reason = (
+                "its hierarchy constraint needs a proximal step, whatever alpha"
+                if penalty.ties_inputs
+                else "its L1 part is not elementwise"
+            )
             raise ValueError(
                 f"solver={solver!r} cannot handle the {type(penalty).__name__} "
-                f"penalty of this model (its L1 part is not elementwise); {advice}."
+                f"penalty of this model ({reason}); {advice}."
             )
         found.append((flat.index(form[0]), form[1]))
     return found

@@ -283,3 +283,23 @@ def test_groups_are_routed_to_the_splitter():
     np.testing.assert_allclose(-ours.score_path_, ref.mse_path_, rtol=1e-4, atol=1e-10)
     with pytest.raises(ValueError, match="enable_metadata_routing=True"):
         LassoNetCV((), alphas=8, cv=GroupKFold(3)).fit(X, y, groups=groups)
+
+
+def test_failed_fit_leaves_the_cv_estimator_as_it_was():
+    # A class with one member leaves it out of some fold's training set, whose
+    # fit then fails: the estimator keeps its earlier model, never a mix of
+    # the new data's attributes and the old refitted model.
+    rng = np.random.RandomState(0)
+    X, X_other = rng.randn(30, 3), rng.randn(30, 5)
+    fails_a_fold = np.array([0] * 29 + [1])
+    unfitted = RidgeNetClassifierCV(cv=3)
+    with pytest.raises(ValueError):
+        unfitted.fit(X, fails_a_fold)
+    assert not hasattr(unfitted, "classes_")
+    model = RidgeNetClassifierCV(cv=3).fit(X, np.array(["a", "b", "c"] * 10))
+    before = model.predict_proba(X)
+    with pytest.raises(ValueError):
+        model.fit(X_other, fails_a_fold)
+    assert model.n_features_in_ == 3
+    np.testing.assert_array_equal(model.classes_, ["a", "b", "c"])
+    np.testing.assert_array_equal(model.predict_proba(X), before)

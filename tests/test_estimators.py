@@ -444,6 +444,9 @@ def test_fractional_hidden_layer_sizes_fail_at_fit(regression):
         (LassoNet, {"M": 0}, "'M' parameter"),
         (DropoutMLP, {"dropout": 1.0}, "'dropout' parameter"),
         (LassoNet, {"solver": "lbfgs"}, "cannot handle the HierarchicalElasticNet"),
+        # No L1 part at alpha=0: the hierarchy still needs a proximal step.
+        (LassoNet, {"solver": "lbfgs", "alpha": 0.0}, "hierarchy constraint needs"),
+        (DropoutMLP, {"n_mc_samples": 1}, "'n_mc_samples' parameter"),
         (DropoutMLP, {"solver": "lbfgs"}, "cannot train with dropout"),
     ],
 )

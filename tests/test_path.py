@@ -10,7 +10,7 @@ from sklearn.datasets import (
     load_diabetes,
     load_iris,
 )
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model import Ridge, enet_path
 from sklearn.linear_model._coordinate_descent import _alpha_grid as sk_alpha_grid
 from sklearn.preprocessing import StandardScaler
@@ -415,3 +415,17 @@ def test_linear_path_reads_the_data_once(diabetes, monkeypatch):
         )
         assert np.all(path.n_iter == 1)
         assert sorted(passes) == ["_gram_blocks", "_gram_vector"]
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_classifier_path_takes_a_column_of_labels_as_fit_does(n_classes):
+    # fit ravels a column vector of labels (with a DataConversionWarning); so
+    # does the path, whose automatic grid failed on it with a shape error.
+    X, y = load_iris(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X[y < n_classes]), y[y < n_classes]
+    est = LassoNetClassifier(hidden_layer_sizes=())
+    flat = regularization_path(est, X, y, alphas=4)
+    with pytest.warns(DataConversionWarning):
+        column = regularization_path(est, X, y[:, None], alphas=4)
+    np.testing.assert_array_equal(column.alphas, flat.alphas)
+    np.testing.assert_allclose(column.coefs, flat.coefs)
