@@ -173,13 +173,20 @@ def test_global_torch_and_numpy_rng_untouched(regression):
     np.testing.assert_array_equal(np.random.rand(3), expected_numpy)
 
 
-def test_loss_curve_is_the_full_objective(regression):
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("sizes", [(), (8, 4)])
+def test_loss_curve_is_the_full_objective(regression, sizes):
+    # Newton's objective (linear), and L-BFGS's (network), which takes the
+    # penalty as x'Cx/2 from its curvature diagonal.
     X, y = regression
     alpha = 3.0
-    est = RidgeNet(hidden_layer_sizes=(), alpha=alpha).fit(X, y)
+    est = RidgeNet(hidden_layer_sizes=sizes, alpha=alpha, max_iter=20, random_state=0)
+    est.fit(X, y)
     n = len(X)
     residual = y - est.predict(X)
-    objective = 0.5 * np.mean(residual**2) + alpha / (2 * n) * np.sum(est.coef_**2)
+    weights = [layer.weight.detach().numpy() for layer in est.module_.linears]
+    penalty = alpha / (2 * n) * sum(np.sum(w**2) for w in weights)
+    objective = 0.5 * np.mean(residual**2) + penalty
     assert est.loss_curve_[-1] == pytest.approx(objective, rel=1e-10)
     assert est.best_loss_ == min(est.loss_curve_)
     assert est.n_iter_ == len(est.loss_curve_)
