@@ -572,6 +572,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     self._loss,
                     quadratic=self._quadratic_loss,
                     derivatives=self._loss_derivatives,
+                    gradient=self._loss_gradient,
                     order=None
                     if prep.order is None
                     else torch.as_tensor(prep.order, device=device),
@@ -734,6 +735,14 @@ class RegressorNet(RegressorMixin, BaseNet):
         return (0.5 * ((out - Y) ** 2).sum(dim=1) * weight).mean()
 
     @staticmethod
+    def _loss_gradient(out: torch.Tensor, Y: torch.Tensor, weight=None):
+        """The gradient of :meth:`_loss` in the outputs, ``w_i (f(x_i) - y_i) / n``."""
+        g = out - Y
+        if weight is not None:
+            g.mul_(weight[:, None])
+        return g.div_(out.shape[0])
+
+    @staticmethod
     def _loss_derivatives(out: torch.Tensor, Y: torch.Tensor, weight=None):
         """:meth:`_loss`, its gradient and its Hessian in the outputs."""
         n, K = out.shape
@@ -828,6 +837,18 @@ class ClassifierNet(ClassifierMixin, BaseNet):
         if weight is None:
             return F.cross_entropy(out, Y)
         return (F.cross_entropy(out, Y, reduction="none") * weight).mean()
+
+    @staticmethod
+    def _loss_gradient(out: torch.Tensor, Y: torch.Tensor, weight=None):
+        """The gradient of :meth:`_loss` in the outputs, ``w_i (p_i - y_i) / n``."""
+        if Y.dtype != torch.long:
+            g = torch.sigmoid(out).sub_(Y)
+        else:
+            g = torch.softmax(out, dim=1)
+            g.scatter_add_(1, Y[:, None], g.new_full((len(Y), 1), -1.0))
+        if weight is not None:
+            g.mul_(weight[:, None])
+        return g.div_(out.shape[0])
 
     @staticmethod
     def _loss_derivatives(out: torch.Tensor, Y: torch.Tensor, weight=None):

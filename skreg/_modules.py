@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -13,6 +14,21 @@ ACTIVATIONS = {
     "tanh": nn.Tanh,
     "logistic": nn.Sigmoid,
     "identity": nn.Identity,
+}
+
+# Each activation in place, and its derivative from its output: one kernel each
+# (ATen's own backward kernels, which autograd itself calls).
+_IN_PLACE = {
+    "relu": torch.relu_,
+    "tanh": torch.tanh_,
+    "logistic": torch.sigmoid_,
+    "identity": lambda a: a,
+}
+_DERIVATIVE = {
+    "relu": lambda d, a: torch.ops.aten.threshold_backward(d, a, 0),
+    "tanh": torch.ops.aten.tanh_backward,
+    "logistic": torch.ops.aten.sigmoid_backward,
+    "identity": lambda d, a: d,
 }
 
 
@@ -142,6 +158,58 @@ class Net(nn.Module):
                 weight = weight.index_select(1, columns)
             out = out + nn.functional.linear(x, weight)
         return out
+
+    @torch.no_grad()
+    def backward_(
+        self,
+        x: Tensor,
+        loss_gradient: Callable[[Tensor], tuple[Tensor, Tensor]],
+        columns: Tensor | None = None,
+    ) -> Tensor:
+        """Forward and backward pass in closed form: return the loss at ``x`` and
+        write its gradient in every parameter into the parameter's ``.grad``.
+
+        ``loss_gradient(out)`` gives the loss and its gradient in the outputs;
+        ``columns`` as in :meth:`forward`, the other columns' gradients being
+        left as they are (zero). For a network that trains as it predicts (no
+        dropout): the outputs and the loss of :meth:`forward` to the bit, and
+        autograd's gradient without building its graph, so that a step costs
+        its matrix products and a few kernels.
+        """
+        linears, activation = self.linears, self.activation
+        weights = [lin.weight for lin in linears]
+        if columns is not None:
+            weights[0] = weights[0].index_select(1, columns)
+        inputs = [x]  # the input of each layer
+        for lin, weight in zip(linears[:-1], weights, strict=False):
+            inputs.append(
+                _IN_PLACE[activation](torch.addmm(lin.bias, inputs[-1], weight.t()))
+            )
+        out = torch.addmm(linears[-1].bias, inputs[-1], weights[-1].t())
+        if self.skip is not None:
+            skip = self.skip.weight
+            skip = skip if columns is None else skip.index_select(1, columns)
+            out = out + x @ skip.t()  # as ``forward``, to the bit
+        loss, d = loss_gradient(out)
+        if self.skip is not None:
+            _weight_gradient(self.skip.weight.grad, d, x, columns)
+        for i in range(len(linears) - 1, -1, -1):
+            first = columns if i == 0 else None
+            _weight_gradient(linears[i].weight.grad, d, inputs[i], first)
+            torch.sum(d, 0, out=linears[i].bias.grad)
+            if i:
+                d = _DERIVATIVE[activation](d.mm(weights[i]), inputs[i])
+        return loss
+
+
+def _weight_gradient(grad: Tensor, d: Tensor, a: Tensor, columns: Tensor | None):
+    """Write ``d' a`` (a layer's weight gradient) into ``grad``, or into its
+    ``columns`` only.
+    """
+    if columns is None:
+        torch.mm(d.t(), a, out=grad)
+    else:
+        grad.index_copy_(1, columns, d.t() @ a)
 
 
 def _glorot_uniform_(weight: Tensor, generator: torch.Generator) -> None:

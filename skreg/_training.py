@@ -31,6 +31,8 @@ from sklearn.utils.sparsefuncs import mean_variance_axis
 from threadpoolctl import ThreadpoolController
 from torch import Tensor, nn
 
+from ._modules import Net
+
 if TYPE_CHECKING:
     from scipy.sparse import csr_array, csr_matrix
 
@@ -95,6 +97,10 @@ class Objective:
     # outputs, in closed form, for Newton's method; None: by autograd
     # (:func:`autograd_derivatives`).
     derivatives: Callable | None = None
+    # ``(out, Y, weight) -> gradient (n, K)`` of ``loss`` in the outputs, in
+    # closed form: with skreg's Net, a gradient without autograd
+    # (``data_gradient``); None: by autograd.
+    gradient: Callable | None = None
     # The rows in a canonical order, which mini-batches follow (None: as stored),
     # so that the batches do not depend on how the rows were given.
     order: Tensor | None = None
@@ -134,11 +140,13 @@ class Objective:
         if columns is not None and (kept is None or not torch.equal(kept[0], columns)):
             self._X_columns = (columns, self.X.index_select(1, columns))
 
-    def data(self, idx: Tensor | None = None) -> Tensor:
+    def _batch(self, idx: Tensor | None) -> tuple:
+        """``X``, ``Y`` and the weights of the rows ``idx`` (None: all), and the
+        input columns the network reads them on (None: all; see ``restrict``).
+        """
         X, Y, w = self._X_full, self.Y, self.weight
         if self.columns is not None and idx is None:
-            X_columns = self._X_columns[1]
-            return self.loss(self.module(X_columns, self.columns), Y, w)
+            return self._X_columns[1], Y, w, self.columns
         if idx is not None:
             if sp.issparse(self.X):
                 X = sparse_tensor(self.X[idx.cpu().numpy()], X.dtype, X.device)
@@ -146,19 +154,51 @@ class Objective:
                 X = X.index_select(0, idx)
             Y = Y.index_select(0, idx)
             w = None if w is None else w.index_select(0, idx)
-        return self.loss(self.module(X), Y, w)
+        return X, Y, w, None
+
+    def data(self, idx: Tensor | None = None) -> Tensor:
+        """The data loss on the rows ``idx`` (None: all)."""
+        X, Y, w, columns = self._batch(idx)
+        out = self.module(X) if columns is None else self.module(X, columns)
+        return self.loss(out, Y, w)
+
+    @property
+    def closed_form(self) -> bool:
+        """Whether :meth:`data_gradient` takes the closed form of skreg's
+        :class:`~skreg._modules.Net` rather than autograd: for a loss with a
+        closed-form gradient in the outputs, dense inputs and no dropout.
+        """
+        module = self.module
+        return (
+            self.gradient is not None
+            and isinstance(module, Net)
+            and not module.mode_dependent
+            and not sp.issparse(self.X)
+        )
+
+    def data_gradient(self, idx: Tensor | None = None) -> Tensor:
+        """The data loss on the rows ``idx``; its gradient is written into the
+        parameters' ``.grad``, which the caller has zeroed.
+        """
+        if self.closed_form:
+            X, Y, w, columns = self._batch(idx)
+            return self.module.backward_(
+                X, lambda out: (self.loss(out, Y, w), self.gradient(out, Y, w)), columns
+            )
+        with torch.enable_grad():
+            data = self.data(idx)
+            data.backward()
+        return data.detach()
 
     def backward(self, idx: Tensor | None = None) -> Tensor:
-        """Data loss on a batch; the gradient of data loss + smooth penalties is
-        accumulated into ``.grad``. The penalties' gradients are added in closed
-        form: cheaper per step than sending them through autograd.
+        """:meth:`data_gradient`, with the gradient of the smooth penalties added
+        in closed form: cheaper per step than sending them through autograd.
         """
-        data = self.data(idx)
-        data.backward()
+        data = self.data_gradient(idx)
         with torch.no_grad():
             for p, ts in self.terms:
                 p.smooth_grad_(ts)
-        return data.detach()
+        return data
 
     def smooth_penalty(self) -> Tensor:
         return sum((p.smooth(ts) for p, ts in self.terms), self._zero)
@@ -431,8 +471,7 @@ def _smooth_value_and_grad(objective: Objective, flat: _Flat) -> tuple[Tensor, T
     (overwritten by the next call).
     """
     flat.grad.zero_()
-    with torch.enable_grad():
-        data = objective.backward()
+    data = objective.backward()
     with torch.no_grad():
         value = data + objective.smooth_penalty()
     return value, flat.grad
@@ -621,11 +660,9 @@ class _LBFGS:
         """
         self.flat.vector.copy_(x)
         self.flat.grad.zero_()
-        with torch.enable_grad():
-            data = self.objective.data()
-            data.backward()
+        data = self.objective.data_gradient()
         self.latest = (
-            float(data.detach()),
+            float(data),
             self.flat.grad.to(torch.float64, copy=True),
         )
         return self._total(*self.latest)
@@ -1645,6 +1682,8 @@ class _FISTA:
             bound = f_y + g_y @ d + 0.5 * self.L * (d @ d)
             if not torch.isfinite(f_new) or f_new <= bound + 1e-12 * abs(float(f_y)):
                 break
+            if not d.any():  # no step left to shrink: rounding noise at y
+                break
             self.L *= 2.0
         self.gap = float(self.L * d.abs().max())  # proximal-gradient mapping
         if (self.y - x_new) @ (x_new - self.x) > 0:  # momentum points uphill
@@ -1705,8 +1744,9 @@ class _Adam:
     bit); written out because torch's optimizers import ``torch._dynamo`` (and
     sympy) on first use, a one-off 1-3 s per process that dominated small fits
     and every joblib worker (measured here). One vector instead of a list of
-    tensors makes each of the seven operations one kernel call, and gradients
-    accumulate in place into ``flat.grad`` instead of being allocated per batch.
+    tensors makes the update one call of torch's fused Adam kernel (or, where
+    this torch has none, seven vector operations), and gradients are written in
+    place into ``flat.grad`` instead of being allocated per batch.
     """
 
     def __init__(self, flat: _Flat, lr: float, betas=(0.9, 0.999), eps=1e-8):
@@ -1715,6 +1755,7 @@ class _Adam:
         self.m = torch.zeros_like(flat.vector)
         self.v = torch.zeros_like(flat.vector)
         self.t = 0
+        self._t = torch.zeros(1, device=flat.vector.device)  # the fused kernel's
 
     def zero_grad(self) -> None:
         self.flat.grad.zero_()
@@ -1724,6 +1765,25 @@ class _Adam:
         grad = self.flat.grad
         beta1, beta2 = self.betas
         self.t += 1
+        if _has_fused_adam(grad.device.type):
+            # torch's fused kernel (what ``Adam(fused=True)`` calls): the same
+            # update in one pass over the vectors instead of seven (tested).
+            torch._fused_adam_(
+                [self.flat.vector],
+                [grad],
+                [self.m],
+                [self.v],
+                [],
+                [self._t.fill_(self.t)],
+                lr=self.lr,
+                beta1=beta1,
+                beta2=beta2,
+                weight_decay=0.0,
+                eps=self.eps,
+                amsgrad=False,
+                maximize=False,
+            )
+            return
         self.m.lerp_(grad, 1 - beta1)
         self.v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         denom = self.v.sqrt().div_(math.sqrt(1 - beta2**self.t)).add_(self.eps)
@@ -1742,6 +1802,30 @@ class _Adam:
         v = self.v[self.flat.slice(self._index[id(tensor)])].view_as(tensor)
         v_hat = v / (1 - self.betas[1] ** self.t)
         return (self.lr / (v_hat.sqrt() + self.eps)).mean(dim=0, keepdim=True)
+
+
+@functools.cache
+def _has_fused_adam(device_type: str) -> bool:
+    """Whether this torch has a fused Adam kernel for ``device_type`` (CPU:
+    torch 2.4 and later).
+    """
+    x = [torch.ones(1, device=device_type) for _ in range(5)]
+    try:
+        torch._fused_adam_(
+            *([t] for t in x[:4]),
+            [],
+            [x[4]],
+            lr=1e-3,
+            beta1=0.9,
+            beta2=0.999,
+            weight_decay=0.0,
+            eps=1e-8,
+            amsgrad=False,
+            maximize=False,
+        )
+    except (AttributeError, RuntimeError, NotImplementedError):
+        return False
+    return True
 
 
 class _SGD(_Adam):
@@ -1796,15 +1880,14 @@ class _MiniBatch:
         if obj.order is not None:  # dropout masks follow the rows too
             rows = obj.order if full else obj.order[rows]
         total = obj._zero.clone()
-        with torch.enable_grad():
-            for start in range(0, n, self.batch_size):
-                idx = None if rows is None else rows[start : start + self.batch_size]
-                self.optimizer.zero_grad()
-                data = obj.backward(idx)
-                self.optimizer.step()
-                if not obj.smooth_only:
-                    obj.prox(self.optimizer.prox_step)
-                total.add_(data, alpha=n if idx is None else idx.shape[0])
+        for start in range(0, n, self.batch_size):
+            idx = None if rows is None else rows[start : start + self.batch_size]
+            self.optimizer.zero_grad()
+            data = obj.backward(idx)
+            self.optimizer.step()
+            if not obj.smooth_only:
+                obj.prox(self.optimizer.prox_step)
+            total.add_(data, alpha=n if idx is None else idx.shape[0])
         with torch.no_grad():
             return float(total / n + obj.penalty())
 

@@ -576,18 +576,25 @@ def test_warm_start_refuses_other_features_or_classes(regression, iris):
         reg.fit(X[:, :2], y)
 
 
-@pytest.mark.parametrize("name", ["adam", "sgd"])
-def test_optimizers_match_torch_optim_bit_for_bit(name):
+@pytest.mark.parametrize("name", ["adam", "adam without the fused kernel", "sgd"])
+def test_optimizers_match_torch_optim_bit_for_bit(name, monkeypatch):
     # skreg's own Adam/SGD (torch.optim imports torch._dynamo on first use) run
     # on one flat vector: the same update, element by element, as torch's.
+    from skreg import _training
     from skreg._training import _SGD, _Adam, _Flat
+
+    if name != "sgd":
+        fused = name == "adam"
+        if fused and not _training._has_fused_adam("cpu"):
+            pytest.skip("this torch has no fused Adam kernel for the CPU (< 2.4)")
+        monkeypatch.setattr(_training, "_has_fused_adam", lambda device: fused)
 
     gen = torch.Generator().manual_seed(0)
     shapes = [(7, 3), (7,), (1, 7), (1,)]
     ours = [torch.nn.Parameter(torch.randn(s, generator=gen)) for s in shapes]
     theirs = [torch.nn.Parameter(p.detach().clone()) for p in ours]
     flat = _Flat(ours)
-    if name == "adam":
+    if name != "sgd":
         mine, reference = _Adam(flat, lr=0.01), torch.optim.Adam(theirs, lr=0.01)
     else:
         mine = _SGD(flat, lr=0.01)
@@ -604,6 +611,83 @@ def test_optimizers_match_torch_optim_bit_for_bit(name):
     for a, b in zip(ours, theirs, strict=True):
         assert torch.equal(a.detach(), b.detach())
     flat.release()
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("hidden", [(), (6,), (5, 4)])
+@pytest.mark.parametrize("skip", [False, True])
+@pytest.mark.parametrize("restricted", [False, True])
+@pytest.mark.parametrize("estimator", [RidgeNet, RidgeNetClassifier])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_closed_form_gradient_equals_autograd(
+    activation, hidden, skip, restricted, estimator, n_outputs, weighted
+):
+    # Without dropout a step takes its gradient from Net.backward_, not from
+    # autograd: the same loss and the same gradient in every parameter, for
+    # every loss (squared error, logistic, softmax), activation, skip
+    # connection and restriction to some input columns (LassoNet's FISTA).
+    from skreg._modules import Net
+    from skreg._training import Objective, _Flat
+
+    rng = np.random.RandomState(n_outputs + len(hidden))
+    n, d = 40, 7
+    X = torch.tensor(rng.standard_normal((n, d)))
+    if estimator is RidgeNet:
+        Y = torch.tensor(rng.standard_normal((n, n_outputs)))
+    elif n_outputs == 1:
+        Y = torch.tensor(rng.randint(2, size=(n, 1)), dtype=torch.float64)
+    else:
+        Y = torch.tensor(rng.randint(n_outputs, size=n))
+    weight = torch.tensor(rng.uniform(0, 2, n)) if weighted else None
+    net = Net(d, n_outputs, hidden, activation, skip=skip).double()
+    net.reset_parameters(torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for p in net.parameters():  # off zero, and some ReLUs off
+            p.add_(torch.tensor(rng.standard_normal(p.shape)))
+    columns = torch.tensor([0, 2, 3, 6]) if restricted else None
+    if columns is not None:  # the other inputs' weights are zero
+        with torch.no_grad():
+            others = torch.tensor([1, 4, 5])
+            net.theta[:, others] = 0
+            if net.first_hidden is not None:
+                net.first_hidden[:, others] = 0
+    objective = Objective(
+        net, X, Y, weight, estimator._loss, gradient=estimator._loss_gradient
+    )
+    flat = _Flat(list(net.parameters()))
+    results = []
+    for closed in (True, False):
+        objective.gradient = estimator._loss_gradient if closed else None
+        assert objective.closed_form is closed
+        objective.restrict(columns)
+        flat.grad.zero_()
+        loss = objective.data_gradient()
+        results.append((loss, flat.grad.clone()))
+    (closed_loss, closed_grad), (auto_loss, auto_grad) = results
+    torch.testing.assert_close(closed_loss, auto_loss, rtol=1e-13, atol=0)
+    torch.testing.assert_close(closed_grad, auto_grad, rtol=1e-11, atol=1e-14)
+    assert closed_grad.abs().max() > 0
+    flat.release()
+
+
+def test_dropout_and_sparse_inputs_take_the_gradient_from_autograd():
+    from scipy import sparse
+
+    from skreg._modules import Net
+    from skreg._training import Objective
+
+    X, Y = torch.zeros(4, 3), torch.zeros(4, 1)
+    loss, gradient = RidgeNet._loss, RidgeNet._loss_gradient
+    assert Objective(Net(3, 1, (2,)), X, Y, None, loss, gradient=gradient).closed_form
+    dropout = Net(3, 1, (2,), dropout=0.5)
+    assert not Objective(dropout, X, Y, None, loss, gradient=gradient).closed_form
+    csr = sparse.csr_matrix(np.eye(4, 3))
+    assert not Objective(
+        Net(3, 1, (2,)), csr, Y, None, loss, gradient=gradient
+    ).closed_form
+    sequential = torch.nn.Sequential(torch.nn.Linear(3, 1))
+    assert not Objective(sequential, X, Y, None, loss, gradient=gradient).closed_form
 
 
 def test_only_warm_start_keeps_the_solver_state(regression):

@@ -1,8 +1,9 @@
 """Faults during training: divergence, extreme scales, exceptions, interrupts,
 out-of-memory errors and early stopping.
 
-Faults are injected by wrapping ``Objective.data``, which every solver calls
-once per full-batch evaluation or mini-batch step.
+Faults are injected by wrapping ``Objective._batch``, which every solver calls
+once per full-batch evaluation or mini-batch step (through ``data`` or
+``data_gradient``).
 """
 
 import numpy as np
@@ -26,7 +27,7 @@ def diabetes():
 @pytest.fixture
 def data_fault(monkeypatch):
     """``data_fault(k, exc)`` makes the k-th objective evaluation raise ``exc``."""
-    original = _training.Objective.data
+    original = _training.Objective._batch
 
     def install(k, exc):
         calls = []
@@ -37,11 +38,11 @@ def data_fault(monkeypatch):
                 raise exc
             return original(self, *args, **kwargs)
 
-        monkeypatch.setattr(_training.Objective, "data", data)
+        monkeypatch.setattr(_training.Objective, "_batch", data)
         return calls
 
     yield install
-    monkeypatch.setattr(_training.Objective, "data", original)
+    monkeypatch.setattr(_training.Objective, "_batch", original)
 
 
 def _state(est):
