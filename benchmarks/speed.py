@@ -4,9 +4,9 @@ Every contender trains the same architecture with Adam (lr 1e-3), batch 200, for
 same number of epochs on the same float32 data, in this one process, on one thread
 (torch and BLAS). Prints markdown tables of ratios to the plain loop (the reference),
 test scores and achieved GFLOP/s against the machine's dense-matmul GFLOP/s measured
-in the same run; then time-to-accuracy with default settings, small-data overhead,
-the large-data case (GFLOP/s and peak RSS, in a subprocess, all threads) and parallel
-grid search. Usage: ``python benchmarks/speed.py [--quick]``.
+in the same run, with a floor: the time of the steps' matrix products alone. Then
+time-to-accuracy with default settings, small-data overhead, the large-data case
+(GFLOP/s and peak RSS, in a subprocess, all threads) and parallel grid search. Usage: ``python benchmarks/speed.py [--quick]``.
 """
 
 import argparse
@@ -145,11 +145,39 @@ def skorch_fit(X, y, X_te, y_te, hidden, epochs, classify):
     return seconds, score(y_te, pred, classify)
 
 
+def matrix_products(X, y, X_te, y_te, hidden, epochs, classify):
+    """Not a contender but the floor: the matrix products of every step alone
+    (forward, and backward except the inputs' gradient), on the same batches.
+    """
+    n_out = len(np.unique(y)) if classify else 1
+    sizes = (X.shape[1], *hidden, n_out)
+    gen = torch.Generator().manual_seed(0)
+    Ws = [
+        torch.randn(b, a, generator=gen)
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+    Xt = torch.from_numpy(X)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        perm = torch.randperm(len(Xt))
+        for i in range(0, len(Xt), BATCH):
+            inputs = [Xt[perm[i : i + BATCH]]]
+            for W in Ws:
+                inputs.append(inputs[-1] @ W.t())
+            d = inputs.pop()
+            for j in range(len(Ws) - 1, -1, -1):
+                d.t() @ inputs[j]
+                if j:
+                    d = d @ Ws[j]
+    return time.perf_counter() - start, float("nan")
+
+
 CONTENDERS = {
     "plain torch loop": plain_loop,
     "skreg": estimator_fit(RidgeNet, RidgeNetClassifier),
     "sklearn MLP": estimator_fit(MLPRegressor, MLPClassifier),
     "skorch": skorch_fit,
+    "(matrix products alone)": matrix_products,
 }
 
 
@@ -198,7 +226,8 @@ def per_epoch_table(epochs, repeats, architectures):
                 gflops = flops / (ms / 1e3) / 1e9
                 print(
                     f"| {name} | {hidden} | {label} | {ms:.1f} | {ms / ref:.2f} | "
-                    f"{test:.3f} | {gflops:.2f} | {100 * gflops / peak:.0f}% |"
+                    f"{'—' if np.isnan(test) else f'{test:.3f}'} | {gflops:.2f} | "
+                    f"{100 * gflops / peak:.0f}% |"
                 )
 
 
