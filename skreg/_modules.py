@@ -181,7 +181,7 @@ class Net(nn.Module):
         if columns is not None:
             weights[0] = weights[0].index_select(1, columns)
         inputs = [x]  # the input of each layer
-        for lin, weight in zip(linears[:-1], weights, strict=False):
+        for lin, weight in zip(linears[:-1], weights[:-1], strict=True):
             inputs.append(
                 _IN_PLACE[activation](torch.addmm(lin.bias, inputs[-1], weight.t()))
             )
