@@ -141,6 +141,33 @@ def test_first_iteration_non_finite_raises_a_clear_error():
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fista_backtracking_ends_when_values_never_decrease(diabetes, monkeypatch):
+    # FISTA doubles its curvature estimate L until the objective at the trial
+    # point is below its quadratic bound. If every trial value stays above it
+    # (as float32 rounding once did, with the loss computed two ways), L reached
+    # inf, the bound became NaN and the loop never ended; it now stops once no
+    # step is left.
+    import threading
+
+    from skreg import LassoNet
+
+    X, y = diabetes
+    original = _training.Objective.data
+
+    def data_above_the_bound(self, idx=None):  # trial points: no gradient
+        return original(self, idx) + 10.0
+
+    monkeypatch.setattr(_training.Objective, "data", data_above_the_bound)
+    est = LassoNet(hidden_layer_sizes=(4,), solver="fista", max_iter=2)
+    done = []
+    fit = threading.Thread(target=lambda: done.append(est.fit(X, y)), daemon=True)
+    fit.start()
+    fit.join(timeout=60)
+    assert done, "FISTA's backtracking did not end"
+    assert np.isfinite(est.predict(X)).all()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_inputs_scaled_by_1e8(diabetes):
     X, y = diabetes
     # A linear model is invariant to the scale of its inputs: same fit as Ridge.
