@@ -16,12 +16,18 @@ ACTIVATIONS = {
     "identity": nn.Identity,
 }
 
-# Each activation in place, and its derivative from its output: one kernel each
-# (ATen's own backward kernels, which autograd itself calls).
+# Each activation in place and into a new tensor, and its derivative from its
+# output: one kernel each (ATen's own backward kernels, which autograd calls).
 _IN_PLACE = {
     "relu": torch.relu_,
     "tanh": torch.tanh_,
     "logistic": torch.sigmoid_,
+    "identity": lambda a: a,
+}
+_ACTIVATE = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "logistic": torch.sigmoid,
     "identity": lambda a: a,
 }
 _DERIVATIVE = {
@@ -165,32 +171,23 @@ class Net(nn.Module):
         x: Tensor,
         loss_gradient: Callable[[Tensor], tuple[Tensor, Tensor]],
         columns: Tensor | None = None,
+        affine: tuple[Tensor, Tensor | None] | None = None,
     ) -> Tensor:
         """Forward and backward pass in closed form: return the loss at ``x`` and
         write its gradient in every parameter into the parameter's ``.grad``.
 
         ``loss_gradient(out)`` gives the loss and its gradient in the outputs;
         ``columns`` as in :meth:`forward`, the other columns' gradients being
-        left as they are (zero). For a network that trains as it predicts (no
+        left as they are (zero); ``affine`` as in :meth:`outputs`, the first
+        layer's pre-activation and the skip's output at these parameters, when
+        the caller knows them. For a network that trains as it predicts (no
         dropout): the outputs and the loss of :meth:`forward` to the bit, and
         autograd's gradient without building its graph, so that a step costs
         its matrix products and a few kernels.
         """
-        linears, activation = self.linears, self.activation
-        weights = [lin.weight for lin in linears]
-        if columns is not None:
-            weights[0] = weights[0].index_select(1, columns)
-        inputs = [x]  # the input of each layer
-        for lin, weight in zip(linears[:-1], weights[:-1], strict=True):
-            inputs.append(
-                _IN_PLACE[activation](torch.addmm(lin.bias, inputs[-1], weight.t()))
-            )
-        out = torch.addmm(linears[-1].bias, inputs[-1], weights[-1].t())
-        if self.skip is not None:
-            skip = self.skip.weight
-            skip = skip if columns is None else skip.index_select(1, columns)
-            out = out + x @ skip.t()  # as ``forward``, to the bit
+        out, inputs, _ = self._pass(x, columns, affine, keep=False)
         loss, d = loss_gradient(out)
+        linears, activation = self.linears, self.activation
         if self.skip is not None:
             _weight_gradient(self.skip.weight.grad, d, x, columns)
         for i in range(len(linears) - 1, -1, -1):
@@ -198,8 +195,55 @@ class Net(nn.Module):
             _weight_gradient(linears[i].weight.grad, d, inputs[i], first)
             torch.sum(d, 0, out=linears[i].bias.grad)
             if i:
-                d = _DERIVATIVE[activation](d.mm(weights[i]), inputs[i])
+                weight = linears[i].weight
+                d = _DERIVATIVE[activation](d.mm(weight), inputs[i])
         return loss
+
+    @torch.no_grad()
+    def outputs(
+        self, x: Tensor, columns: Tensor | None = None
+    ) -> tuple[Tensor, tuple[Tensor, Tensor | None]]:
+        """The outputs (:meth:`forward`'s, to the bit, for a network without
+        dropout) and their part that is affine in the weights reading the
+        inputs: the first hidden layer's pre-activation and the skip's output
+        (None without a skip).
+
+        Affine maps commute with affine combinations: at ``p + b (p - q)`` that
+        part is ``A(p) + b (A(p) - A(q))``, without a product with ``x``.
+        :class:`skreg._training._FISTA` takes its gradient at the momentum
+        point that way, one matrix product of three.
+        """
+        out, _, affine = self._pass(x, columns, None, keep=True)
+        return out, affine
+
+    def _pass(self, x, columns, affine, keep: bool):
+        """Forward pass: the outputs, each layer's input, and the affine part
+        (see :meth:`outputs`; None for a linear model), given or computed. A
+        given affine part is left as it is; ``keep`` keeps a computed one.
+        """
+        linears, act = self.linears, _IN_PLACE[self.activation]
+        weights = [lin.weight for lin in linears]
+        skip = None if self.skip is None else self.skip.weight
+        if columns is not None:
+            weights[0] = weights[0].index_select(1, columns)
+            skip = None if skip is None else skip.index_select(1, columns)
+        if self.is_linear:
+            return torch.addmm(linears[0].bias, x, weights[0].t()), [x], None
+        if affine is None:
+            z = torch.addmm(linears[0].bias, x, weights[0].t())
+            s = None if skip is None else x @ skip.t()
+            if keep:
+                affine = (z, s)
+        else:
+            z, s = affine
+        # The activation of a kept pre-activation writes a new tensor.
+        inputs = [x, (_ACTIVATE if affine else _IN_PLACE)[self.activation](z)]
+        for lin, weight in zip(linears[1:-1], weights[1:-1], strict=True):
+            inputs.append(act(torch.addmm(lin.bias, inputs[-1], weight.t())))
+        out = torch.addmm(linears[-1].bias, inputs[-1], weights[-1].t())
+        if s is not None:
+            out = out + s  # as ``forward``, to the bit
+        return out, inputs, affine
 
 
 def _weight_gradient(grad: Tensor, d: Tensor, a: Tensor, columns: Tensor | None):

@@ -671,6 +671,72 @@ def test_closed_form_gradient_equals_autograd(
     flat.release()
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("hidden", [(6,), (5, 4)])
+@pytest.mark.parametrize("skip", [False, True])
+@pytest.mark.parametrize("restricted", [False, True])
+def test_affine_part_of_the_outputs_commutes_with_combinations(
+    activation, hidden, skip, restricted
+):
+    # Net.outputs gives forward's outputs to the bit and the part affine in the
+    # weights reading the inputs; at p + b (p - q) that part, combined from
+    # those at p and q, gives backward_ the loss and gradient it computes itself.
+    from skreg._modules import Net
+    from skreg._training import Objective, _Flat
+
+    rng = np.random.RandomState(len(hidden))
+    n, d = 30, 7
+    X = torch.tensor(rng.standard_normal((n, d)))
+    Y = torch.tensor(rng.standard_normal((n, 2)))
+    net = Net(d, 2, hidden, activation, skip=skip).double()
+    flat = _Flat(list(net.parameters()))
+    columns = torch.tensor([0, 2, 3, 6]) if restricted else None
+    weights = [net.linears[0].weight] + ([net.skip.weight] if skip else [])
+
+    def draw():
+        point = torch.tensor(rng.standard_normal(flat.vector.shape))
+        flat.vector.copy_(point)
+        if columns is not None:  # the other inputs' weights are zero
+            with torch.no_grad():
+                for w in weights:
+                    w[:, [1, 4, 5]] = 0
+        return flat.vector.clone()
+
+    X_in = X if columns is None else X[:, columns]
+    objective = Objective(
+        net, X, Y, None, RidgeNet._loss, gradient=RidgeNet._loss_gradient
+    )
+    objective.restrict(columns)
+    points, affine = [draw(), draw()], []  # p, q
+    for point in points:
+        flat.vector.copy_(point)
+        out, part = net.outputs(X_in, columns)
+        assert torch.equal(out, net(X_in, columns))
+        first = net.linears[0].weight if columns is None else weights[0][:, columns]
+        torch.testing.assert_close(
+            part[0], X_in @ first.t() + net.linears[0].bias, rtol=1e-14, atol=0
+        )
+        assert (part[1] is None) is not skip
+        affine.append(part)
+    (p, q), b = points, 0.7
+    combined = tuple(
+        None if a is None else torch.lerp(c, a, 1 + b)  # a + b (a - c)
+        for a, c in zip(*affine, strict=True)
+    )
+    results = []
+    for given in (combined, None):
+        flat.vector.copy_(p + b * (p - q))
+        flat.grad.zero_()
+        loss = objective.data_gradient(affine=given)
+        results.append((loss, flat.grad.clone()))
+    (loss, grad), (direct_loss, direct_grad) = results
+    torch.testing.assert_close(loss, direct_loss, rtol=1e-12, atol=0)
+    torch.testing.assert_close(grad, direct_grad, rtol=1e-10, atol=1e-12)
+    # The given part is what the pass uses: p's alone gives p's loss.
+    assert objective.data_gradient(affine=affine[0]) != direct_loss
+    flat.release()
+
+
 def test_dropout_and_sparse_inputs_take_the_gradient_from_autograd():
     from scipy import sparse
 

@@ -239,6 +239,49 @@ def test_fista_steps_read_only_the_inputs_in_use(monkeypatch, alpha, sparse):
         )
 
 
+@pytest.mark.parametrize("estimator", [LassoNet, LassoNetClassifier])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_fista_gradient_from_affine_parts_gives_the_same_fit(
+    monkeypatch, estimator, activation
+):
+    """FISTA takes the first layer's (and the skip's) outputs at its momentum
+    point from those at its last two iterates instead of a product with X:
+    the same fit to rounding. float32 keeps the direct products."""
+    import skreg._training as training
+    from skreg._modules import Net
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = scale(X)
+    if estimator is LassoNet:
+        y = scale(X[:, 0] * X[:, 1] + X[:, 2])
+    alpha = 2.0 if estimator is LassoNet else 0.4  # some inputs leave
+    params = dict(
+        hidden_layer_sizes=(16,), activation=activation, alpha=alpha, solver="fista"
+    )
+    params.update(max_iter=60, tol=0.0, n_iter_no_change=100, random_state=0)
+    given = []
+    backward = Net.backward_
+
+    def recorded(net, x, loss_gradient, columns=None, affine=None):
+        given.append(affine is not None)
+        return backward(net, x, loss_gradient, columns, affine)
+
+    monkeypatch.setattr(Net, "backward_", recorded)
+    combined = estimator(**params).fit(X, y)
+    assert sum(given) > 40  # every step but the first two, and restarts
+    given.clear()
+    monkeypatch.setattr(training._FISTA, "AFFINE_SIZE", -1)
+    direct = estimator(**params).fit(X, y)
+    assert not any(given)
+    np.testing.assert_array_equal(combined.support_, direct.support_)
+    assert 0 < combined.support_.sum() < X.shape[1]
+    np.testing.assert_allclose(combined.coef_, direct.coef_, rtol=1e-7, atol=1e-10)
+    monkeypatch.undo()
+    monkeypatch.setattr(Net, "backward_", recorded)
+    estimator(**params).fit(X.astype(np.float32), y)
+    assert given and not any(given)
+
+
 def test_inputs_in_use_cover_both_fista_points():
     """An input that left ``x`` this step may still be non-zero in the
     extrapolated point ``y`` (momentum): it stays in the evaluations."""
