@@ -195,18 +195,17 @@ class Net(nn.Module):
             _weight_gradient(linears[i].weight.grad, d, inputs[i], first)
             torch.sum(d, 0, out=linears[i].bias.grad)
             if i:
-                weight = linears[i].weight
-                d = _DERIVATIVE[activation](d.mm(weight), inputs[i])
+                d = _DERIVATIVE[activation](d.mm(linears[i].weight), inputs[i])
         return loss
 
     @torch.no_grad()
     def outputs(
         self, x: Tensor, columns: Tensor | None = None
-    ) -> tuple[Tensor, tuple[Tensor, Tensor | None]]:
+    ) -> tuple[Tensor, tuple[Tensor, Tensor | None] | None]:
         """The outputs (:meth:`forward`'s, to the bit, for a network without
         dropout) and their part that is affine in the weights reading the
         inputs: the first hidden layer's pre-activation and the skip's output
-        (None without a skip).
+        (None without a skip); None for a linear model.
 
         Affine maps commute with affine combinations: at ``p + b (p - q)`` that
         part is ``A(p) + b (A(p) - A(q))``, without a product with ``x``.
