@@ -1,6 +1,7 @@
 """Fixtures shared by several test modules."""
 
 import pytest
+import torch
 from sklearn.datasets import make_friedman1
 from sklearn.preprocessing import StandardScaler
 
@@ -35,3 +36,22 @@ def friedman_split():
     X = StandardScaler().fit_transform(X)
     y = (y - y.mean()) / y.std()
     return X[:400], y[:400], X[400:], y[400:]
+
+
+@pytest.fixture
+def loss_targets():
+    """A function ``(rng, classifier, n, k) -> (Y, weight)`` drawing targets and
+    sample weights for an estimator's loss: ``k`` real outputs, binary labels
+    as one column (``k == 1``) or ``k`` class indices, and weights in [0, 2).
+    """
+
+    def draw(rng, classifier, n, k):
+        if not classifier:
+            Y = torch.tensor(rng.standard_normal((n, k)))
+        elif k == 1:
+            Y = torch.tensor(rng.randint(2, size=(n, 1)), dtype=torch.float64)
+        else:
+            Y = torch.tensor(rng.randint(k, size=n))
+        return Y, torch.tensor(rng.uniform(0, 2, n))
+
+    return draw

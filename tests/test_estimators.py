@@ -621,7 +621,7 @@ def test_optimizers_match_torch_optim_bit_for_bit(name, monkeypatch):
 @pytest.mark.parametrize("n_outputs", [1, 3])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_closed_form_gradient_equals_autograd(
-    activation, hidden, skip, restricted, estimator, n_outputs, weighted
+    activation, hidden, skip, restricted, estimator, n_outputs, weighted, loss_targets
 ):
     # Without dropout a step takes its gradient from Net.backward_, not from
     # autograd: the same loss and the same gradient in every parameter, for
@@ -633,13 +633,8 @@ def test_closed_form_gradient_equals_autograd(
     rng = np.random.RandomState(n_outputs + len(hidden))
     n, d = 40, 7
     X = torch.tensor(rng.standard_normal((n, d)))
-    if estimator is RidgeNet:
-        Y = torch.tensor(rng.standard_normal((n, n_outputs)))
-    elif n_outputs == 1:
-        Y = torch.tensor(rng.randint(2, size=(n, 1)), dtype=torch.float64)
-    else:
-        Y = torch.tensor(rng.randint(n_outputs, size=n))
-    weight = torch.tensor(rng.uniform(0, 2, n)) if weighted else None
+    Y, weight = loss_targets(rng, estimator is not RidgeNet, n, n_outputs)
+    weight = weight if weighted else None
     net = Net(d, n_outputs, hidden, activation, skip=skip).double()
     net.reset_parameters(torch.Generator().manual_seed(0))
     with torch.no_grad():

@@ -630,7 +630,9 @@ def test_newton_hessian_blocks_chunked_and_sparse(K):
     [(RidgeNet, 1), (RidgeNet, 3), (RidgeNetClassifier, 1), (RidgeNetClassifier, 4)],
 )
 @pytest.mark.parametrize("weighted", [False, True])
-def test_closed_form_loss_derivatives_equal_autograd(estimator, K, weighted):
+def test_closed_form_loss_derivatives_equal_autograd(
+    estimator, K, weighted, loss_targets
+):
     """The losses' closed-form gradients and Hessians in the outputs, which
     Newton's method uses, equal autograd's of the losses themselves."""
     from skreg._training import autograd_derivatives
@@ -638,13 +640,8 @@ def test_closed_form_loss_derivatives_equal_autograd(estimator, K, weighted):
     rng = np.random.RandomState(K)
     n = 30
     out = torch.tensor(rng.standard_normal((n, K)) * 3)
-    if estimator is RidgeNet:
-        Y = torch.tensor(rng.standard_normal((n, K)))
-    elif K == 1:
-        Y = torch.tensor(rng.randint(2, size=(n, 1)), dtype=torch.float64)
-    else:
-        Y = torch.tensor(rng.randint(K, size=n))
-    weight = torch.tensor(rng.uniform(0, 2, n)) if weighted else None
+    Y, weight = loss_targets(rng, estimator is not RidgeNet, n, K)
+    weight = weight if weighted else None
     expected = autograd_derivatives(estimator._loss, out, Y, weight)
     got = estimator._loss_derivatives(out, Y, weight)
     for a, b in zip(got, expected, strict=True):
