@@ -66,11 +66,6 @@ class _LassoNetFamily:
     def _build_module(self, n_in, n_out, sizes):
         return Net(n_in, n_out, sizes, self.activation, skip=True)
 
-    def _is_smooth(self):
-        # With a hidden layer the hierarchy is a constraint enforced by a proximal
-        # step even at alpha=0, so L-BFGS cannot train it.
-        return self.alpha * self.l1_ratio == 0 and not self._hidden_sizes()
-
     def _penalty_terms(self, module, n):
         l1, l2 = self.alpha * self.l1_ratio, self.alpha * (1 - self.l1_ratio)
         if module.first_hidden is None:
