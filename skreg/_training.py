@@ -33,48 +33,61 @@ def train(
     solver: type[Solver],
     max_iter: int,
     tol: float,
-    n_iter_no_change: int,
+    n_iter_no_change: int | float,
     learning_rate: float,
     batch_size: int,
+    max_fun: int = 15000,
     validation: Callable[[], float] | None = None,
     verbose: int = 0,
     hooks: tuple = (),
+    loss_patience: int | None = None,
 ) -> History:
     """Minimise ``objective`` in place with ``solver`` and return the
     :class:`~skreg._monitor.History`.
 
-    Full-batch solvers ('newton', 'lbfgs', 'fista') stop when their optimality
-    measure (the KKT violation, the largest projected-gradient entry, the
-    proximal-gradient mapping) has shrunk by ``tol * 1e-4`` relative to the start
-    (``tol`` for networks), or when the objective no longer changes in floating
-    point. Mini-batch solvers ('adam',
-    'sgd') stop, like scikit-learn's MLP, when the training loss (or, given
-    ``validation``, the validation score) has not improved by ``tol`` for more
-    than ``n_iter_no_change`` epochs; with ``validation`` the best weights are
-    restored at the end. A non-finite objective restores the last finite weights
-    and warns; an interrupt (Ctrl-C) keeps them and warns. ``hooks`` (see
+    The stopping contract (``docs/stopping.md``): full-batch solvers ('newton',
+    'lbfgs', 'fista') stop when their optimality measure (the KKT violation,
+    the largest projected-gradient entry, the proximal-gradient mapping) has
+    shrunk by ``tol * 1e-4`` relative to the start on a linear model, or is at
+    most ``tol`` on a network, or when the objective no longer changes in
+    floating point; 'lbfgs' also after
+    ``max_fun`` objective evaluations. Mini-batch solvers ('adam', 'sgd') stop,
+    like scikit-learn's MLP, when the training loss has not improved by ``tol``
+    for more than ``n_iter_no_change`` epochs. Given ``validation`` (early
+    stopping) every solver scores it after each iteration, stops when it has
+    not improved by ``tol`` for more than ``n_iter_no_change`` iterations, and
+    ends on the best weights. Every solver stops after ``max_iter`` iterations;
+    a fit that ends at ``max_iter`` or ``max_fun`` without meeting its test
+    warns. A non-finite objective restores the last finite weights and warns;
+    an interrupt (Ctrl-C) keeps them and warns. ``hooks`` (see
     :class:`~skreg._monitor.Monitor`) are closed when training ends, however it
-    ends.
+    ends. ``loss_patience`` gives a full-batch fit without ``validation`` the
+    mini-batch solvers' stall rule on its training loss, with that window (the
+    later fits of a network's regularisation path).
     """
     flat = Flat([p for p in objective.module.parameters() if p.requires_grad])
     batch = objective.X.shape[0] if solver.full_batch else batch_size
     try:
         with limit_threads(objective.module, batch):
             runner = solver(
-                objective, flat, learning_rate=learning_rate, batch_size=batch_size
+                objective,
+                flat,
+                learning_rate=learning_rate,
+                batch_size=batch_size,
+                max_fun=max_fun,
             )
             monitor = Monitor(
                 [flat.vector],  # every parameter at once, for the monitor's copies
                 full_batch=solver.full_batch,
-                convex=getattr(objective.module, "is_linear", False),
                 tol=tol,
                 n_iter_no_change=n_iter_no_change,
                 validation=validation,
                 verbose=verbose,
                 hooks=hooks,
+                loss_patience=loss_patience,
             )
             if _run(runner, objective, monitor, max_iter, tol, batch_size):
-                _finish(objective, monitor, solver, max_iter)
+                _finish(objective, monitor, runner, max_iter, max_fun)
             return monitor.history
     finally:
         flat.release()
@@ -130,7 +143,7 @@ def _run(
 
 
 def _finish(
-    objective: Objective, monitor: Monitor, solver: type[Solver], max_iter: int
+    objective: Objective, monitor: Monitor, runner: Solver, max_iter: int, max_fun: int
 ) -> None:
     """After a run: restore the best (early stopping) or last finite weights,
     and warn on divergence or on a run that did not converge.
@@ -167,9 +180,14 @@ def _finish(
             stacklevel=3,
         )
     elif not history.converged and not monitor.stop_requested:
+        limit = (
+            f"Maximum function evaluations (max_fun={max_fun})"
+            if runner.max_fun_reached
+            else f"Maximum iterations ({max_iter})"
+        )
         warnings.warn(
-            f"{solver.title}: Maximum iterations ({max_iter}) reached and the "
-            "optimization hasn't converged yet.",
+            f"{runner.title}: {limit} reached and the optimization hasn't "
+            "converged yet.",
             ConvergenceWarning,
             stacklevel=3,
         )
