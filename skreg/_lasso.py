@@ -38,6 +38,7 @@ class _LassoNetFamily:
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
+        max_fun=15000,
         early_stopping=False,
         validation_fraction=0.1,
         warm_start=False,
@@ -56,6 +57,7 @@ class _LassoNetFamily:
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
@@ -65,11 +67,6 @@ class _LassoNetFamily:
 
     def _build_module(self, n_in, n_out, sizes):
         return Net(n_in, n_out, sizes, self.activation, skip=True)
-
-    def _is_smooth(self):
-        # With a hidden layer the hierarchy is a constraint enforced by a proximal
-        # step even at alpha=0, so L-BFGS cannot train it.
-        return self.alpha * self.l1_ratio == 0 and not self._hidden_sizes()
 
     def _penalty_terms(self, module, n):
         l1, l2 = self.alpha * self.l1_ratio, self.alpha * (1 - self.l1_ratio)

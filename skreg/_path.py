@@ -34,8 +34,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from ._base import _SOLVER_STATE
-from ._training import one_blas_thread
+from ._threads import one_blas_thread
 
 __all__ = ["regularization_path"]
 
@@ -65,16 +64,16 @@ def _path_order(estimator, alphas: np.ndarray) -> np.ndarray:
     return alphas if _is_network(estimator) else alphas[::-1]
 
 
-def _path_max_iter(estimator, path_max_iter, n_samples, n_alphas):
+def _path_max_iter(estimator, solver: str, path_max_iter, n_alphas):
     """Return the iteration limit of every fit after the first along a path of
-    ``n_alphas``.
+    ``n_alphas``, the first having trained with ``solver``.
 
     A network's warm fit only refines the previous one. Mini-batch solvers get a
     tenth of ``max_iter`` (an epoch is many steps). The full-batch ones share
     ``3 * max_iter`` iterations over the later fits, never more than
     ``max_iter`` each and at least a fifth of it and 10 for FISTA, a tenth for
     L-BFGS, which goes on from the previous alpha with its curvature memory
-    (:class:`skreg._training._LBFGS`).
+    (:class:`skreg._solvers.lbfgs.LBFGS`).
     Along a dense-to-sparse path the network goes on training, so fewer
     iterations cost accuracy, more so on a coarse grid. LassoNet networks with
     FISTA on make_friedman1 (1600 x 50, hidden layer of 100): with 30 alphas and
@@ -96,7 +95,6 @@ def _path_max_iter(estimator, path_max_iter, n_samples, n_alphas):
     max_iter = estimator.get_params()["max_iter"]
     if not _is_network(estimator):
         return max_iter
-    solver = estimator._resolve_solver(estimator._hidden_sizes(), n_samples)
     shared = math.ceil(3 * max_iter / n_alphas)
     if solver == "lbfgs":
         return min(max_iter, max(1, max_iter // 10, shared))
@@ -105,25 +103,17 @@ def _path_max_iter(estimator, path_max_iter, n_samples, n_alphas):
     return max(1, max_iter // 10)
 
 
-def _path_patience(estimator, n_samples: int) -> int:
-    """Return ``n_iter_no_change`` for every fit after the first along a path.
-
-    A network trained full batch (L-BFGS, FISTA) stops when its loss has not
-    improved by ``tol`` for ``n_iter_no_change`` iterations. Its loss is
-    deterministic, and a warm fit starts at the previous alpha's solution, so
-    a tenth of that window (one iteration by default) tells a stall as well.
-    Along 30-alpha paths (make_friedman1 and a sparse linear problem, 1600
-    training rows, hidden layer of 100, default ``max_iter``, 3 folds) a
-    window of 1 instead of 10 made RidgeNet's paths 1.6x and 2.0x faster and
-    LassoNet's 1.3x and 1.2x, and moved their best validation R² by at most
-    0.0015 (a window of 3: 1.35x, 1.7x, 1.15x, 1.2x). Mini-batch losses are
-    noisy: their window is kept.
-    """
-    patience = estimator.get_params()["n_iter_no_change"]
-    if not _is_network(estimator):
-        return patience
-    solver = estimator._resolve_solver(estimator._hidden_sizes(), n_samples)
-    return max(1, patience // 10) if solver in ("lbfgs", "fista") else patience
+# The later fits of a network's path trained full batch (L-BFGS, FISTA) stop
+# when their training objective has not improved by ``tol`` for more than this
+# many iterations (a cold full-batch fit has no such rule; mini-batch fits keep
+# ``n_iter_no_change``). A warm fit starts at the previous alpha's solution
+# and its objective is deterministic, so one stalled iteration tells. Along
+# 30-alpha paths (make_friedman1 and a sparse linear problem, 1600 training
+# rows, hidden layer of 100, default ``max_iter``, 3 folds) a window of 1
+# instead of 10 made RidgeNet's paths 1.6x and 2.0x faster and LassoNet's 1.3x
+# and 1.2x, and moved their best validation R² by at most 0.0015 (a window of
+# 3: 1.35x, 1.7x, 1.15x, 1.2x).
+PATH_LOSS_PATIENCE = 1
 
 
 def _target_residual(estimator, y: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -244,39 +234,24 @@ def _fit_path(
     """
     est = clone(estimator).set_params(warm_start=True)
     est._validate_params()
-    max_iter, patience = est.max_iter, est.n_iter_no_change
-    later_max_iter = _path_max_iter(
-        estimator, path_max_iter, X.shape[0], grid_size or len(alphas)
-    )
-    later_patience = _path_patience(estimator, X.shape[0])
+    max_iter = est.max_iter
     scores, coefs, n_selected, objectives, n_iter = [], [], [], [], []
     not_converged = 0
-    prepared = None
+    # Validated and prepared once; each alpha only trains, warm-started, and the
+    # solvers reuse what they derived from the data.
+    prepared = est._prepare(
+        X, y, sample_weight, callbacks=False, feature_names=feature_names
+    )
     with one_blas_thread():  # for every fit and score of the path
         for k, alpha in enumerate(alphas):
-            # Plain attributes: set_params would rebuild the parameter list (0.1 ms,
-            # a tenth of a linear fit here); both values are valid by construction.
-            est.alpha = float(alpha)
-            est.max_iter = max_iter if k == 0 else later_max_iter
-            est.n_iter_no_change = patience if k == 0 else later_patience
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ConvergenceWarning)
-                # Validated and prepared once; each alpha only trains, warm-started,
-                # and the solvers reuse what they derived from the data.
-                if prepared is None:
-                    prepared = est._prepare(X, y, sample_weight, callbacks=False)
-                    if feature_names is not None:
-                        # Set before scoring, so validation data with the same
-                        # columns is checked against them, not warned about.
-                        est.feature_names_in_ = feature_names
-                est._train_prepared(prepared)
-            for w in caught:
-                if issubclass(w.category, ConvergenceWarning) and "Maximum iter" in str(
-                    w.message
-                ):
-                    not_converged += 1
-                else:
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            params = {"alpha": float(alpha)}
+            if k == 1:  # the first fit told which solver trains the path
+                params["max_iter"] = _path_max_iter(
+                    estimator, est.solver_, path_max_iter, grid_size or len(alphas)
+                )
+            est.set_params(**params)
+            patience = PATH_LOSS_PATIENCE if k and _is_network(estimator) else None
+            not_converged += _fit_prepared_counting(est, prepared, patience)
             if scorer is not None:
                 kwargs = (
                     {}
@@ -285,9 +260,9 @@ def _fit_path(
                 )
                 scores.append(scorer(est, X_val, y_val, **kwargs))
             if record:
-                coef, k = _path_record(est)
+                coef, selected = _path_record(est)
                 coefs.append(coef)
-                n_selected.append(k)
+                n_selected.append(selected)
                 objectives.append(est.loss_curve_[-1] if est.loss_curve_ else np.nan)
                 n_iter.append(est.n_iter_)
     if not_converged:
@@ -298,9 +273,9 @@ def _fit_path(
             ConvergenceWarning,
             stacklevel=3,
         )
-    est.set_params(max_iter=max_iter, n_iter_no_change=patience)
-    if hasattr(est, "module_"):  # the path is over: free the solver's memory
-        _SOLVER_STATE.pop(est.module_, None)
+    # The solvers' state (L-BFGS's memory: 20 parameter vectors) went with
+    # ``prepared``: the estimator keeps only what its own ``fit`` stores.
+    est.set_params(max_iter=max_iter)
     out = {"scores": np.asarray(scores, dtype=np.float64)}
     if record:
         has_coef = coefs and coefs[0] is not None
@@ -310,6 +285,24 @@ def _fit_path(
         out["objectives"] = np.asarray(objectives)
         out["n_iter"] = np.asarray(n_iter)
     return est, out
+
+
+def _fit_prepared_counting(est, prepared, loss_patience) -> bool:
+    """Fit ``est`` on ``prepared``; whether it reached its iteration limit.
+
+    That ``ConvergenceWarning`` is counted by the caller and raised once per
+    path; any other warning passes on.
+    """
+    limit_reached = False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        est._fit_prepared(prepared, loss_patience=loss_patience)
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning) and "Maximum " in str(w.message):
+            limit_reached = True
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return limit_reached
 
 
 _PARAMETER_CONSTRAINTS = {
@@ -394,10 +387,11 @@ def regularization_path(
         of ``max_iter`` epochs each with a mini-batch solver (as lassonet's
         ``n_iters=(1000, 100)``); with L-BFGS and FISTA the later fits share ``3 *
         max_iter`` iterations, with at least a tenth of ``max_iter`` each (L-BFGS)
-        or a fifth and 10 (FISTA), never more than ``max_iter``. Whatever the limit,
-        those later full-batch fits (L-BFGS, FISTA) run with
-        ``n_iter_no_change=max(1, n_iter_no_change // 10)``: they start at the
-        previous solution and their loss is deterministic.
+        or a fifth and 10 (FISTA), never more than ``max_iter``. Those later
+        full-batch fits of a network (L-BFGS, FISTA) also stop when their
+        objective has not improved by ``tol`` for more than one iteration: they
+        start at the previous solution and their objective is deterministic
+        (``docs/stopping.md``).
 
     Returns
     -------

@@ -196,9 +196,16 @@ def _check(Est, problem, solver, early_stopping):
         message = str(exc)
         assert not _raised_in_torch(exc), message
         assert message
-        # Early stopping's validation split and cross-validation need enough
-        # samples (for classifiers, of every class): refusing too few is right.
-        too_few = ("train set", "test_size", "least populated", "n_splits")
+        # Early stopping's validation split (any solver) and cross-validation
+        # need enough samples (for classifiers, of every class): refusing too
+        # few, with a message naming validation_fraction, is right.
+        too_few = (
+            "train set",
+            "test_size",
+            "least populated",
+            "n_splits",
+            "validation_fraction",
+        )
         if (early_stopping or "cv" in est.get_params()) and any(
             w in message for w in too_few
         ):
@@ -345,19 +352,19 @@ def test_blas_on_one_thread_while_training_then_restored(monkeypatch):
     and the caller's setting is back afterwards."""
     from threadpoolctl import threadpool_info
 
-    import skreg._training as training
+    from skreg._monitor import Monitor
 
     def blas_threads():
         return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
 
     seen = []
-    monitor = training._Monitor.__call__
+    monitor = Monitor.__call__
 
     def spy(self, loss):
         seen.append(blas_threads())
         return monitor(self, loss)
 
-    monkeypatch.setattr(training._Monitor, "__call__", spy)
+    monkeypatch.setattr(Monitor, "__call__", spy)
     rng = np.random.RandomState(0)
     X, y = rng.standard_normal((60, 4)), rng.standard_normal(60)
     before = blas_threads()
