@@ -13,8 +13,10 @@ standardised, categorical ones imputed (most frequent) and one-hot encoded
 training fold (``TransformedTargetRegressor``). The same folds for everyone:
 ``KFold(5)`` / ``StratifiedKFold(5)``, shuffled with seed 0; data sets with more
 than ``BIG`` rows get 3 folds, and each training fold is subsampled to
-``MAX_TRAIN`` rows (the same rows for every contender), so the whole table runs
-in about 20 minutes on 2 cores. Every estimator that takes a ``random_state``
+``MAX_TRAIN`` rows (the same rows for every contender). Runtime: the first full
+run took about 100 minutes on a 2-core machine shared with other jobs (load 6-15),
+half of it in ``MLP grid``; ``--only`` without ``MLP grid`` halves it. The goal of
+about 20 minutes is not measured yet on a quiet machine. Every estimator that takes a ``random_state``
 gets 0; everything else is at its defaults. One thread (torch and BLAS).
 
 Contenders (the name stands for the regressor and its classifier twin):

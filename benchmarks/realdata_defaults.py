@@ -102,7 +102,10 @@ CANDIDATES = {
         f"LassoNet a={f}amax": candidate("LassoNet", frac=f)
         for f in (0.03, 0.1, 0.2, 0.3)
     },
-    "LassoNet a=0.1amax M=1": candidate("LassoNet", frac=0.1, M=1.0),
+    **{
+        f"LassoNet a={f}amax M={m}": candidate("LassoNet", frac=f, M=m)
+        for f, m in [(0.1, 1.0), (0.3, 1.0), (1.0, 1.0), (0.05, 0.1), (0.1, 0.1)]
+    },
     "LassoNet a=0.1amax iter=50": candidate("LassoNet", frac=0.1, max_iter=50),
     "LassoNet adam+ES": candidate("LassoNet", solver="adam", early_stopping=True),
     # DropoutMLP
@@ -168,7 +171,7 @@ def goals(per, name, ref="MLP"):
         row[f"{col} worse than constant"] = ", ".join(bad) if bad else "none"
     sub = per[per.contender == name]
     if "kept" in sub and sub["kept"].notna().any():
-        irr = sub[sub.data.str.contains("perm")]
+        irr = sub[sub.data.str.endswith("perm")]
         row["kept on +perm sets"] = ", ".join(
             f"{k:.0f}/{g:.0f}" for k, g in zip(irr["kept"], irr["given"], strict=True)
         )
@@ -178,8 +181,9 @@ def goals(per, name, ref="MLP"):
             index="data", columns="contender", values="r2"
         )
         if "LassoCV" in reg and name in reg:
+            both = reg[[name, "LassoCV"]].dropna()
             row["median R² − LassoCV's"] = float(
-                reg[name].median() - reg["LassoCV"].median()
+                both[name].median() - both["LassoCV"].median()
             )
     times = per.pivot(index="data", columns="contender", values="fit_s")
     row["time / MLP (median)"] = float((times[name] / times[ref]).median())
@@ -197,7 +201,12 @@ def report(paths):
     for c, f in fmt.items():
         if c in df:
             df[c] = df[c].map(lambda v, f=f: "—" if pd.isna(v) else f.format(v))
-    print(df.fillna("—").T.to_markdown())
+    table = df.fillna("—").T
+    print("| goal | " + " | ".join(table.columns) + " |")
+    print("|---|" + "---|" * len(table.columns))
+    for goal, row in table.iterrows():
+        print(f"| {goal} | " + " | ".join(str(v) for v in row) + " |")
+    print()
 
 
 # -------------------------------------------------------------------------- speed
