@@ -16,6 +16,7 @@ ORDER = [
     ("feature_selection", "LassoNet feature selection vs the lassonet package"),
     ("paths", "Choosing lambda: CV estimators vs GridSearchCV, sklearn and lassonet"),
     ("sparse_input", "Sparse input"),
+    ("realdata", "Real data: every estimator at its defaults on 30 data sets"),
 ]
 
 INTRO = """# Benchmarks
