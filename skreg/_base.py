@@ -151,9 +151,17 @@ n_features_in_ : int
 
 
 def _to_tensor(a: np.ndarray, dtype: torch.dtype, device: torch.device):
-    """A tensor view of ``a`` when possible, else one copy (read-only memmaps)."""
+    """A tensor view of ``a`` when possible, else one copy.
+
+    Torch takes only C-contiguous arrays of the machine's byte order (a view with
+    negative strides such as ``X[::-1]``, or a big-endian array, raises inside
+    torch): any other layout is copied once into that form here. Read-only
+    arrays (memory maps) are copied too, as torch's views would be writable.
+    """
     a = np.asarray(a)
-    if a.flags.writeable and a.flags.c_contiguous and device.type == "cpu":
+    if not (a.flags.c_contiguous and a.dtype.isnative):
+        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("="))
+    if a.flags.writeable and device.type == "cpu":
         t = torch.from_numpy(a)
         return t if t.dtype == dtype else t.to(dtype)
     return torch.tensor(a, dtype=dtype, device=device)
@@ -634,7 +642,7 @@ class RegressorNet(RegressorMixin, BaseNet):
 
     @staticmethod
     def _target_tensor(Y, dtype, device):
-        return _to_tensor(np.ascontiguousarray(Y), dtype, device)
+        return _to_tensor(Y, dtype, device)
 
     def _decode(self, out: torch.Tensor) -> np.ndarray:
         pred = self._loss.inverse_link(out).cpu().numpy()
