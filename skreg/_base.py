@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._loss import LogisticLoss, Loss, MultinomialLoss, SquaredError
+from ._loss import LogisticLoss, Loss, MultinomialLoss, regression_loss
 from ._modules import Net
 from ._objective import Objective, sparse_tensor
 from ._persistence import _check_version, _skreg_version
@@ -43,6 +43,28 @@ from ._training import train
 
 __all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
 
+# The ``loss`` and ``quantile`` parameters of the regressors.
+LOSS_CONSTRAINTS = {
+    "loss": [StrOptions({"squared_error", "poisson", "quantile"})],
+    "quantile": [Interval(Real, 0, 1, closed="neither")],
+}
+
+LOSS_PARAMS_DOC = """\
+loss : {'squared_error', 'poisson', 'quantile'}, default='squared_error'
+        The data loss. ``'squared_error'``: half the mean squared error.
+        ``'poisson'``: half the mean Poisson deviance with a log link, for
+        counts and rates (``y >= 0``): the network's output is ``log(mu)`` and
+        ``predict`` returns ``mu = exp(output)``, always positive.
+        ``'quantile'``: the mean pinball loss at ``quantile``, whose minimiser
+        predicts that quantile of ``y`` given ``x``; not differentiable, so it
+        trains with a linear program for a linear model without an L2 part
+        (``solver='highs'``) and with a mini-batch solver otherwise. See
+        ``docs/objectives.md``.
+
+    quantile : float, default=0.5
+        The quantile predicted with ``loss='quantile'``, in (0, 1); ignored by
+        the other losses."""
+
 _PREDICT_CHUNK = 65536
 
 COMMON_PARAMS_DOC = """\
@@ -53,7 +75,8 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
     activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
         Activation after each hidden layer.
 
-    solver : {'auto', 'newton', 'lbfgs', 'fista', 'adam', 'sgd'}, default='auto'
+    solver : {'auto', 'newton', 'lbfgs', 'fista', 'highs', 'adam', 'sgd'}, \
+default='auto'
         ``'newton'``: Newton's method with an exact Hessian, for linear models
         (like scikit-learn's ``'newton-cholesky'``), dense or sparse; proximal
         Newton, with exact active-set steps, when the objective has an L1
@@ -62,12 +85,17 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         (scipy's L-BFGS-B). Networks use skreg's own L-BFGS, whose curvature
         memory carries over to the next fit of a warm start or a path.
         ``'fista'``: full-batch accelerated proximal gradient, any penalty.
+        ``'highs'``: the linear program of a linear model under the pinball
+        loss (``loss='quantile'``) with an L1 penalty or none, solved exactly
+        by scipy's HiGHS, as ``QuantileRegressor``.
         ``'adam'``, ``'sgd'``: mini-batch updates, each followed by the
-        penalty's proximal step. ``'auto'`` picks a deterministic full-batch
+        penalty's proximal step; they also train non-differentiable losses.
+        ``'auto'`` picks a deterministic full-batch
         solver for linear models and small data sets (``n_samples <= 2000``):
         for a linear model with at most 500 coefficients Newton, else L-BFGS
-        when it applies, else FISTA; and Adam
-        for larger data or whenever dropout is active.
+        when it applies, else FISTA (HiGHS for the pinball loss); and Adam
+        for larger data, whenever dropout is active, and where no full-batch
+        solver applies (a network under the pinball loss).
 
     batch_size : int or 'auto', default='auto'
         Mini-batch size; ``'auto'`` is ``min(1024, n_samples)``.
@@ -252,7 +280,9 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"auto", "newton", "lbfgs", "fista", "adam", "sgd"})],
+        "solver": [
+            StrOptions({"auto", "newton", "lbfgs", "fista", "highs", "adam", "sgd"})
+        ],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -416,6 +446,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     device=device, dtype=dtype
                 )
                 module.reset_parameters(torch.Generator().manual_seed(prep.seed))
+                self._start_at_baseline(module, prep)
                 self.module_ = module
             module = self.module_
             module.configure(self.activation, getattr(self, "dropout", 0.0))
@@ -465,6 +496,23 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 estimator=self, reconstruction_attributes={}, **prep.callback_data
             )
         return self
+
+    def _start_at_baseline(self, module: Net, prep: _Prepared) -> None:
+        """Start the output bias at the loss's best constant (the log of the
+        mean for the Poisson loss, the quantile for the pinball loss), where
+        it has one: an input-free start that a mini-batch solver would take
+        many steps to reach from zero.
+        """
+        loss = self._loss
+        if type(loss).baseline is Loss.baseline:  # none: the bias stays at zero
+            return
+        sw = prep.sample_weight
+        baseline = loss.baseline(
+            torch.as_tensor(prep.Y, dtype=torch.float64),
+            None if sw is None else torch.as_tensor(sw, dtype=torch.float64),
+        )
+        with torch.no_grad():
+            module.linears[-1].bias.copy_(baseline)
 
     def _objective(self, prep: _Prepared, module, state: dict) -> Objective:
         """Choose the solver for ``module``, finish the training set for it (the
@@ -625,12 +673,27 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
 
 
 class RegressorNet(RegressorMixin, BaseNet):
-    """Target handling for regression: 1-D or 2-D float targets."""
+    """Target handling for regression: 1-D or 2-D float targets, under the loss
+    named by the ``loss`` and ``quantile`` parameters.
+    """
 
     _multi_output = True
-    _loss: Loss = SquaredError()  # stateless: one object serves every estimator
+
+    @property
+    def _loss(self) -> Loss:
+        """The loss of the fitted model (of the parameters before a fit):
+        predictions keep the link they were trained with after a
+        ``set_params(loss=...)`` without a refit.
+        """
+        fitted = self.__dict__.get("_fitted_loss")
+        if fitted is None:
+            return regression_loss(self.loss, self.quantile)
+        return regression_loss(*fitted)
 
     def _encode_target(self, y: np.ndarray) -> np.ndarray:
+        loss = regression_loss(self.loss, self.quantile)
+        loss.check_target(y)
+        self._fitted_loss = (self.loss, float(self.quantile))
         self._y_ndim = y.ndim
         Y = y.reshape(len(y), -1)
         self.n_outputs_ = Y.shape[1]
@@ -645,12 +708,21 @@ class RegressorNet(RegressorMixin, BaseNet):
         return _to_tensor(Y, dtype, device)
 
     def _decode(self, out: torch.Tensor) -> np.ndarray:
-        pred = self._loss.inverse_link(out).cpu().numpy()
+        """Predictions, ``inverse_link(out)``, shaped like the training ``y``."""
+        return self._shape(self._loss.inverse_link(out))
+
+    def _shape(self, pred: torch.Tensor) -> np.ndarray:
+        pred = pred.cpu().numpy()
         return pred[:, 0] if self._y_ndim == 1 else pred
 
     def _score_array(self, out, Y, sample_weight) -> float:
-        pred = self._loss.inverse_link(out).cpu().numpy()
-        return r2_score(Y, pred, sample_weight=sample_weight)
+        """The validation score of early stopping: ``R²`` for the squared error,
+        the share of Poisson deviance or pinball loss explained (D²) for the
+        others.
+        """
+        loss = self._loss
+        pred = loss.inverse_link(out).cpu().numpy()
+        return loss.d2_score(Y, pred, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict using the network.
@@ -670,6 +742,7 @@ class RegressorNet(RegressorMixin, BaseNet):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
 

@@ -11,6 +11,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import (
     COMMON_PARAMS_DOC,
     FITTED_ATTRS_DOC,
+    LOSS_CONSTRAINTS,
+    LOSS_PARAMS_DOC,
     BaseNet,
     ClassifierNet,
     Interval,
@@ -111,7 +113,7 @@ _DROPOUT_DOC = """{summary}
     Parameters
     ----------
     {common}
-
+{loss_params}
     dropout : float, default=0.5
         Probability of zeroing each hidden unit during training.
 
@@ -135,10 +137,13 @@ _DROPOUT_DOC = """{summary}
 class DropoutMLP(_DropoutFamily, RegressorNet):
     __doc__ = _DROPOUT_DOC.format(
         summary="Neural network regressor regularised by dropout.",
-        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
-        mc="``predict(X, return_std=True)`` adds Monte-Carlo dropout uncertainty "
+        loss="L",
+        mc="``L`` is the data loss chosen by ``loss``, by default\n    "
+        "``1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2``.\n    "
+        "``predict(X, return_std=True)`` adds Monte-Carlo dropout uncertainty\n    "
         "(Gal & Ghahramani, 2016), like ``BayesianRidge.predict``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="\n    " + LOSS_PARAMS_DOC + "\n",
         fitted=FITTED_ATTRS_DOC,
         see_also="sklearn.neural_network.MLPRegressor : No dropout.\n"
         "    sklearn.linear_model.BayesianRidge : ``predict(return_std=True)``.\n\n"
@@ -151,6 +156,52 @@ class DropoutMLP(_DropoutFamily, RegressorNet):
         "    >>> mean, std = model.predict(X[:3], return_std=True)\n"
         "    >>> mean.shape, std.shape\n    ((3,), (3,))",
     )
+    _parameter_constraints = {**_DropoutFamily._parameter_constraints, **LOSS_CONSTRAINTS}
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        loss="squared_error",
+        quantile=0.5,
+        dropout=0.5,
+        alpha=0.0,
+        n_mc_samples=100,
+        solver="auto",
+        batch_size="auto",
+        learning_rate_init=0.01,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            activation,
+            dropout=dropout,
+            alpha=alpha,
+            n_mc_samples=n_mc_samples,
+            solver=solver,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+        )
+        self.loss = loss
+        self.quantile = quantile
 
     def predict(self, X, return_std=False):
         """Predict with dropout off, or the Monte-Carlo dropout mean and spread.
@@ -169,11 +220,13 @@ class DropoutMLP(_DropoutFamily, RegressorNet):
             Predictions (Monte-Carlo mean when ``return_std=True``).
         y_std : ndarray of the same shape
             Monte-Carlo standard deviation; only when ``return_std=True``.
+            Both are taken over the passes' predictions, ``exp`` of the
+            outputs with ``loss='poisson'``.
         """
         if not return_std:
             return super().predict(X)
-        outputs = self._mc_outputs(X)
-        return self._decode(outputs.mean(0)), self._decode(outputs.std(0))
+        predictions = self._loss.inverse_link(self._mc_outputs(X))
+        return self._shape(predictions.mean(0)), self._shape(predictions.std(0))
 
 
 class DropoutMLPClassifier(_DropoutFamily, ClassifierNet):
@@ -183,6 +236,7 @@ class DropoutMLPClassifier(_DropoutFamily, ClassifierNet):
         mc="``predict_proba(X, return_std=True)`` returns the Monte-Carlo "
         "dropout mean of the class probabilities and their standard deviation.",
         common=COMMON_PARAMS_DOC,
+        loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
         "        Class labels.",
         see_also="sklearn.neural_network.MLPClassifier : No dropout.\n\n"

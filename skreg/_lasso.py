@@ -7,6 +7,8 @@ import numpy as np
 from ._base import (
     COMMON_PARAMS_DOC,
     FITTED_ATTRS_DOC,
+    LOSS_CONSTRAINTS,
+    LOSS_PARAMS_DOC,
     BaseNet,
     ClassifierNet,
     Interval,
@@ -98,7 +100,7 @@ _LASSO_DOC = """{summary}
     Parameters
     ----------
     {common}
-
+{loss_params}
     alpha : float, default=0.01
         Penalty strength, on :class:`~sklearn.linear_model.ElasticNet`'s scale.
 
@@ -131,11 +133,16 @@ _LASSO_DOC = """{summary}
 class LassoNet(_LassoNetFamily, RegressorNet):
     __doc__ = _LASSO_DOC.format(
         summary="Feature-sparse neural network regressor (LassoNet).",
-        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
-        linear="With ``hidden_layer_sizes=()`` this is exactly "
-        ":class:`~sklearn.linear_model.ElasticNet` (one output) or "
-        ":class:`~sklearn.linear_model.MultiTaskElasticNet` (several).",
+        loss="L",
+        linear="``L`` is the data loss chosen by ``loss``, by default\n    "
+        "``1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2``. With\n    "
+        "``hidden_layer_sizes=()`` this is exactly\n    "
+        ":class:`~sklearn.linear_model.ElasticNet` (one output) or\n    "
+        ":class:`~sklearn.linear_model.MultiTaskElasticNet` (several); with\n    "
+        "``loss='quantile'`` and ``l1_ratio=1``\n    "
+        ":class:`~sklearn.linear_model.QuantileRegressor` with the same ``alpha``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="\n    " + LOSS_PARAMS_DOC + "\n",
         fitted=FITTED_ATTRS_DOC,
         see_also="sklearn.linear_model.ElasticNet : The linear special case.\n"
         "    sklearn.linear_model.Lasso : The linear case with ``l1_ratio=1``.\n\n"
@@ -146,6 +153,55 @@ class LassoNet(_LassoNetFamily, RegressorNet):
         "    >>> model = LassoNet(hidden_layer_sizes=(), alpha=1.0).fit(X, y)\n"
         "    >>> model.support_.sum()\n    np.int64(3)",
     )
+    _parameter_constraints = {
+        **_LassoNetFamily._parameter_constraints,
+        **LOSS_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        loss="squared_error",
+        quantile=0.5,
+        alpha=0.01,
+        l1_ratio=1.0,
+        M=10.0,
+        solver="auto",
+        batch_size="auto",
+        learning_rate_init=0.01,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            activation,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            M=M,
+            solver=solver,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+        )
+        self.loss = loss
+        self.quantile = quantile
 
 
 class LassoNetClassifier(_LassoNetFamily, ClassifierNet):
@@ -156,6 +212,7 @@ class LassoNetClassifier(_LassoNetFamily, ClassifierNet):
         ":class:`~sklearn.linear_model.LogisticRegression` with the same "
         "``l1_ratio`` and ``C = 1 / (n * alpha)``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
         "        Class labels.",
         see_also="sklearn.linear_model.LogisticRegression : The linear special "

@@ -5,6 +5,8 @@ from numbers import Real
 from ._base import (
     COMMON_PARAMS_DOC,
     FITTED_ATTRS_DOC,
+    LOSS_CONSTRAINTS,
+    LOSS_PARAMS_DOC,
     BaseNet,
     ClassifierNet,
     Interval,
@@ -68,7 +70,7 @@ _RIDGE_DOC = """{summary}
     Parameters
     ----------
     {common}
-
+{loss_params}
     alpha : float, default=1.0
         L2 strength, on :class:`~sklearn.linear_model.Ridge`'s scale.
 
@@ -91,10 +93,15 @@ _RIDGE_DOC = """{summary}
 class RidgeNet(_RidgeFamily, RegressorNet):
     __doc__ = _RIDGE_DOC.format(
         summary="Neural network regressor with an L2 penalty on its weights.",
-        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
-        linear="With ``hidden_layer_sizes=()`` this is exactly "
-        ":class:`~sklearn.linear_model.Ridge` with the same ``alpha``.",
+        loss="L",
+        linear="``L`` is the data loss chosen by ``loss``, by default\n    "
+        "``1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2``. With\n    "
+        "``hidden_layer_sizes=()`` this is exactly\n    "
+        ":class:`~sklearn.linear_model.Ridge` with the same ``alpha``, and with\n    "
+        "``loss='poisson'`` :class:`~sklearn.linear_model.PoissonRegressor`\n    "
+        "with ``alpha / n``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="\n    " + LOSS_PARAMS_DOC + "\n",
         fitted=FITTED_ATTRS_DOC,
         see_also="sklearn.linear_model.Ridge : The linear special case.\n    "
         "sklearn.neural_network.MLPRegressor : Whose ``alpha`` depends on the "
@@ -105,6 +112,48 @@ class RidgeNet(_RidgeFamily, RegressorNet):
         "    >>> model = RidgeNet(hidden_layer_sizes=(), alpha=0.1).fit(X, y)\n"
         "    >>> round(model.score(X, y), 3)\n    0.513",
     )
+    _parameter_constraints = {**_RidgeFamily._parameter_constraints, **LOSS_CONSTRAINTS}
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        loss="squared_error",
+        quantile=0.5,
+        alpha=1.0,
+        solver="auto",
+        batch_size="auto",
+        learning_rate_init=0.01,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            activation,
+            alpha=alpha,
+            solver=solver,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+        )
+        self.loss = loss
+        self.quantile = quantile
 
 
 class RidgeNetClassifier(_RidgeFamily, ClassifierNet):
@@ -114,6 +163,7 @@ class RidgeNetClassifier(_RidgeFamily, ClassifierNet):
         linear="With ``hidden_layer_sizes=()`` this is exactly "
         ":class:`~sklearn.linear_model.LogisticRegression` with ``C=1/alpha``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
         "        Class labels.",
         see_also="sklearn.linear_model.LogisticRegression : The linear special "
