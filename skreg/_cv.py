@@ -33,9 +33,21 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import COMMON_PARAMS_DOC, _unchanged_on_error
+from ._base import (
+    COMMON_PARAMS_DOC,
+    LOSS_CONSTRAINTS,
+    LOSS_PARAMS_DOC,
+    _unchanged_on_error,
+)
 from ._lasso import LassoNet, LassoNetClassifier
-from ._path import _alpha_grid, _fit_path, _is_network, _path_order
+from ._path import (
+    _alpha_grid,
+    _fit_path,
+    _is_network,
+    _neg_mean_loss_unchecked,
+    _path_order,
+    _regression_loss,
+)
 from ._ridge import RidgeNet, RidgeNetClassifier
 
 __all__ = ["RidgeNetCV", "RidgeNetClassifierCV", "LassoNetCV", "LassoNetClassifierCV"]
@@ -86,17 +98,6 @@ class _NegLogLoss:
         return -log_loss(y, proba, labels=self.labels, sample_weight=sample_weight)
 
 
-def _neg_mean_squared_error(estimator, X, y, sample_weight=None):
-    """The default regression score, ``neg_mean_squared_error`` (averaged over
-    outputs), without the input checks of a public scorer: ``X`` and ``y`` are
-    folds of data the CV estimator has validated. 150 scores of a linear model
-    on 400 x 200 took 0.091 s through scikit-learn's scorer, 0.017 s here.
-    """
-    pred = estimator._decode(estimator._output(X)).reshape(len(y), -1)
-    errors = ((np.asarray(y).reshape(len(y), -1) - pred) ** 2).mean(axis=1)
-    return -float(np.average(errors, weights=sample_weight))
-
-
 class _NetCV:
     """Fit and prediction of every CV estimator (subclasses set the rest)."""
 
@@ -129,15 +130,20 @@ class _NetCV:
         return list(ratios)
 
     def _default_scoring(self) -> str:
+        """The name of the default score (the plots' label)."""
         if isinstance(self, ClassifierMixin):
             return "neg_log_loss"
-        return "neg_mean_squared_error"
+        return {
+            "squared_error": "neg_mean_squared_error",
+            "poisson": "neg_mean_poisson_deviance",
+            "quantile": "neg_mean_pinball_loss",
+        }[self.loss]
 
     def _scorer(self, estimator):
         if self.scoring is None:
             if isinstance(self, ClassifierMixin):
                 return _NegLogLoss(self.classes_)
-            return _neg_mean_squared_error
+            return _neg_mean_loss_unchecked  # of the loss, see _default_scoring
         return check_scoring(estimator, scoring=self.scoring)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -183,6 +189,8 @@ class _NetCV:
         if classifier:
             check_classification_targets(y)
             self.classes_ = np.unique(y)
+        else:  # before any fold's fit, which would raise the same
+            _regression_loss(self).check_target(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -316,9 +324,10 @@ class _NetCV:
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = self._estimator_class().__sklearn_tags__()
+        inner = self._make_estimator().__sklearn_tags__()
         tags.input_tags = inner.input_tags
         tags.target_tags.multi_output = inner.target_tags.multi_output
+        tags.target_tags.positive_only = inner.target_tags.positive_only
         return tags
 
 
@@ -602,20 +611,23 @@ _LASSO_EXTRA = """l1_ratio : float or array-like of float, default=1.0
 
 def _cv_doc(*, summary, base, sk, linear, ridge, classifier, see_also, example):
     lasso = not ridge
+    loss = "" if classifier else LOSS_PARAMS_DOC + "\n\n    "
     return _CV_DOC.format(
         summary=summary,
         base=base,
         sk=sk,
         linear=linear,
         engine=_ENGINE_DOC,
-        extra="" if ridge else _LASSO_EXTRA,
+        extra=loss + ("" if ridge else _LASSO_EXTRA),
         alphas_default="(0.1, 1.0, 10.0)" if ridge else "10",
         grid=_RIDGE_GRID if ridge else _LASSO_GRID,
         kfold="stratified for classifiers" if classifier else "unshuffled KFold",
         scoring_default="the log-loss (``'neg_log_loss'``), smoother than accuracy"
         if classifier
-        else "the mean squared error (``'neg_mean_squared_error'``), as "
-        ":class:`~sklearn.linear_model.LassoCV`",
+        else "minus the mean of the loss: the squared error "
+        "(``'neg_mean_squared_error'``, as\n        "
+        ":class:`~sklearn.linear_model.LassoCV`), the Poisson deviance\n        "
+        "(``'neg_mean_poisson_deviance'``) or the pinball loss at ``quantile``",
         l1_attr="\n    l1_ratio_ : float\n        The chosen ``l1_ratio``.\n"
         if lasso
         else "",
@@ -659,6 +671,59 @@ class RidgeNetCV(_RidgeNetCVFamily, RegressorMixin, BaseEstimator):
         "    >>> model.alpha_\n    0.01",
     )
     _estimator_class = RidgeNet
+    _parameter_constraints = {
+        **_RidgeNetCVFamily._parameter_constraints,
+        **LOSS_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(),
+        activation="relu",
+        *,
+        loss="squared_error",
+        quantile=0.5,
+        alphas=(0.1, 1.0, 10.0),
+        eps=1e-3,
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+        path_max_iter=None,
+        solver="auto",
+        batch_size="auto",
+        learning_rate_init=0.01,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            activation,
+            alphas=alphas,
+            eps=eps,
+            cv=cv,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            path_max_iter=path_max_iter,
+            solver=solver,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+        )
+        self.loss = loss
+        self.quantile = quantile
 
 
 class RidgeNetClassifierCV(
@@ -706,6 +771,63 @@ class LassoNetCV(_LassoNetCVFamily, RegressorMixin, BaseEstimator):
         "    >>> int(model.support_.sum())\n    9",
     )
     _estimator_class = LassoNet
+    _parameter_constraints = {
+        **_LassoNetCVFamily._parameter_constraints,
+        **LOSS_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(),
+        activation="relu",
+        *,
+        loss="squared_error",
+        quantile=0.5,
+        l1_ratio=1.0,
+        alphas=10,
+        eps=1e-3,
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+        path_max_iter=None,
+        M=10.0,
+        solver="auto",
+        batch_size="auto",
+        learning_rate_init=0.01,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            activation,
+            l1_ratio=l1_ratio,
+            alphas=alphas,
+            eps=eps,
+            cv=cv,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            path_max_iter=path_max_iter,
+            M=M,
+            solver=solver,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+        )
+        self.loss = loss
+        self.quantile = quantile
 
 
 class LassoNetClassifierCV(
