@@ -156,7 +156,10 @@ class DropoutMLP(_DropoutFamily, RegressorNet):
         "    >>> mean, std = model.predict(X[:3], return_std=True)\n"
         "    >>> mean.shape, std.shape\n    ((3,), (3,))",
     )
-    _parameter_constraints = {**_DropoutFamily._parameter_constraints, **LOSS_CONSTRAINTS}
+    _parameter_constraints = {
+        **_DropoutFamily._parameter_constraints,
+        **LOSS_CONSTRAINTS,
+    }
 
     def __init__(
         self,

@@ -62,9 +62,7 @@ def test_sklearn_compatible_defaults(estimator, check):
     check(estimator)
 
 
-@parametrize_with_checks(
-    LOSS_ESTIMATORS, expected_failed_checks=_expected_failures
-)
+@parametrize_with_checks(LOSS_ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible_losses(estimator, check):
     """Every check passes under the Poisson and pinball losses, but the one
     multi-output check that ignores the Poisson loss's positive targets."""

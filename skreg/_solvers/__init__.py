@@ -1,10 +1,11 @@
 """The solvers, and :func:`select_solver`: the one place a solver is chosen.
 
 One module per solver family (``newton``, ``lbfgs``, ``lbfgsb``, ``fista``,
-``linprog``, ``minibatch``), the inner L1 solvers of proximal Newton (``_l1_qp``) and the
-update rules of the mini-batch loop (``_optim``). Each solver declares what it
-can train (:class:`~skreg._solvers._base.Solver`); :func:`select_solver` checks
-those declarations against the :class:`~skreg._solvers._base.Problem`.
+``linprog``, ``minibatch``), the inner L1 solvers of proximal Newton
+(``_l1_qp``) and the update rules of the mini-batch loop (``_optim``). Each
+solver declares what it can train (:class:`~skreg._solvers._base.Solver`);
+:func:`select_solver` checks those declarations against the
+:class:`~skreg._solvers._base.Problem`.
 """
 
 from __future__ import annotations
