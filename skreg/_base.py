@@ -506,11 +506,11 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         loss = self._loss
         if type(loss).baseline is Loss.baseline:  # none: the bias stays at zero
             return
-        sw = prep.sample_weight
-        baseline = loss.baseline(
-            torch.as_tensor(prep.Y, dtype=torch.float64),
-            None if sw is None else torch.as_tensor(sw, dtype=torch.float64),
+        Y, sw = (
+            None if a is None else torch.from_numpy(np.ascontiguousarray(a, float))
+            for a in (prep.Y, prep.sample_weight)
         )
+        baseline = loss.baseline(Y, sw)
         with torch.no_grad():
             module.linears[-1].bias.copy_(baseline)
 

@@ -6,6 +6,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skreg import (
     DropoutMLP,
     DropoutMLPClassifier,
+    IntervalRegressor,
     LassoNet,
     LassoNetClassifier,
     LassoNetClassifierCV,
@@ -27,6 +28,7 @@ ESTIMATORS = [
     RidgeNetClassifierCV,
     LassoNetCV,
     LassoNetClassifierCV,
+    IntervalRegressor,
 ]
 
 # Every regressor under the Poisson and pinball losses; the CV estimators with
