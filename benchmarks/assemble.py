@@ -16,6 +16,8 @@ ORDER = [
     ("feature_selection", "LassoNet feature selection vs the lassonet package"),
     ("paths", "Choosing lambda: CV estimators vs GridSearchCV, sklearn and lassonet"),
     ("sparse_input", "Sparse input"),
+    ("intervals", "Prediction intervals: quantile networks and MC dropout"),
+    ("quantile_solvers", "Training quantile networks: Adam or smoothed L-BFGS"),
 ]
 
 INTRO = """# Benchmarks

@@ -90,6 +90,7 @@ USER_GUIDE_ORDER = [
     "ridge",
     "lassonet",
     "dropout",
+    "intervals",
     "paths",
     "reliability",
 ]
