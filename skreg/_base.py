@@ -2,8 +2,8 @@
 
 Data flows one way: validate -> encode target -> build module -> train -> store
 fitted state. Families (ridge, lasso, dropout) only say which module to build and
-which penalty goes on which tensor; the regressor and classifier bases below only
-encode targets and decode outputs.
+which penalty goes on which tensor; the classifier base below and the regressor
+base (:mod:`skreg._regressor`) only encode targets and decode outputs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._loss import LogisticLoss, Loss, MultinomialLoss, regression_loss
+from ._loss import LogisticLoss, Loss, MultinomialLoss
 from ._modules import Net
 from ._objective import Objective, sparse_tensor
 from ._persistence import _check_version, _skreg_version
@@ -41,29 +41,7 @@ from ._solvers import Problem, Solver, select_solver
 from ._threads import limit_threads
 from ._training import train
 
-__all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
-
-# The ``loss`` and ``quantile`` parameters of the regressors.
-LOSS_CONSTRAINTS = {
-    "loss": [StrOptions({"squared_error", "poisson", "quantile"})],
-    "quantile": [Interval(Real, 0, 1, closed="neither")],
-}
-
-LOSS_PARAMS_DOC = """\
-loss : {'squared_error', 'poisson', 'quantile'}, default='squared_error'
-        The data loss. ``'squared_error'``: half the mean squared error.
-        ``'poisson'``: half the mean Poisson deviance with a log link, for
-        counts and rates (``y >= 0``): the network's output is ``log(mu)`` and
-        ``predict`` returns ``mu = exp(output)``, always positive.
-        ``'quantile'``: the mean pinball loss at ``quantile``, whose minimiser
-        predicts that quantile of ``y`` given ``x``; not differentiable, so it
-        trains with a linear program for a linear model without an L2 part
-        (``solver='highs'``) and with a mini-batch solver otherwise. See
-        ``docs/objectives.md``.
-
-    quantile : float, default=0.5
-        The quantile predicted with ``loss='quantile'``, in (0, 1); ignored by
-        the other losses."""
+__all__ = ["BaseNet", "ClassifierNet", "Interval", "StrOptions"]
 
 _PREDICT_CHUNK = 65536
 
@@ -669,80 +647,6 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = True
-        return tags
-
-
-class RegressorNet(RegressorMixin, BaseNet):
-    """Target handling for regression: 1-D or 2-D float targets, under the loss
-    named by the ``loss`` and ``quantile`` parameters.
-    """
-
-    _multi_output = True
-
-    @property
-    def _loss(self) -> Loss:
-        """The loss of the fitted model (of the parameters before a fit):
-        predictions keep the link they were trained with after a
-        ``set_params(loss=...)`` without a refit.
-        """
-        fitted = self.__dict__.get("_fitted_loss")
-        if fitted is None:
-            return regression_loss(self.loss, self.quantile)
-        return regression_loss(*fitted)
-
-    def _encode_target(self, y: np.ndarray) -> np.ndarray:
-        loss = regression_loss(self.loss, self.quantile)
-        loss.check_target(y)
-        self._fitted_loss = (self.loss, float(self.quantile))
-        self._y_ndim = y.ndim
-        Y = y.reshape(len(y), -1)
-        self.n_outputs_ = Y.shape[1]
-        return Y
-
-    @property
-    def _coef_is_1d(self) -> bool:
-        return self._y_ndim == 1
-
-    @staticmethod
-    def _target_tensor(Y, dtype, device):
-        return _to_tensor(Y, dtype, device)
-
-    def _decode(self, out: torch.Tensor) -> np.ndarray:
-        """Predictions, ``inverse_link(out)``, shaped like the training ``y``."""
-        return self._shape(self._loss.inverse_link(out))
-
-    def _shape(self, pred: torch.Tensor) -> np.ndarray:
-        pred = pred.cpu().numpy()
-        return pred[:, 0] if self._y_ndim == 1 else pred
-
-    def _score_array(self, out, Y, sample_weight) -> float:
-        """The validation score of early stopping: ``R²`` for the squared error,
-        the share of Poisson deviance or pinball loss explained (D²) for the
-        others.
-        """
-        loss = self._loss
-        pred = loss.inverse_link(out).cpu().numpy()
-        return loss.d2_score(Y, pred, sample_weight=sample_weight)
-
-    def predict(self, X):
-        """Predict using the network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values, with the dimensionality of the training ``y``.
-        """
-        return self._decode(self._validated_output(X))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
 

@@ -33,12 +33,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import (
-    COMMON_PARAMS_DOC,
-    LOSS_CONSTRAINTS,
-    LOSS_PARAMS_DOC,
-    _unchanged_on_error,
-)
+from ._base import COMMON_PARAMS_DOC, _unchanged_on_error
 from ._lasso import LassoNet, LassoNetClassifier
 from ._path import (
     _alpha_grid,
@@ -48,6 +43,7 @@ from ._path import (
     _path_order,
     _regression_loss,
 )
+from ._regressor import LOSS_PARAMS_DOC, with_loss_parameters
 from ._ridge import RidgeNet, RidgeNetClassifier
 
 __all__ = ["RidgeNetCV", "RidgeNetClassifierCV", "LassoNetCV", "LassoNetClassifierCV"]
@@ -651,6 +647,7 @@ def _cv_doc(*, summary, base, sk, linear, ridge, classifier, see_also, example):
     )
 
 
+@with_loss_parameters
 class RidgeNetCV(_RidgeNetCVFamily, RegressorMixin, BaseEstimator):
     __doc__ = _cv_doc(
         summary="RidgeNet with alpha chosen by cross-validation along a path.",
@@ -671,59 +668,6 @@ class RidgeNetCV(_RidgeNetCVFamily, RegressorMixin, BaseEstimator):
         "    >>> model.alpha_\n    0.01",
     )
     _estimator_class = RidgeNet
-    _parameter_constraints = {
-        **_RidgeNetCVFamily._parameter_constraints,
-        **LOSS_CONSTRAINTS,
-    }
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(),
-        activation="relu",
-        *,
-        loss="squared_error",
-        quantile=0.5,
-        alphas=(0.1, 1.0, 10.0),
-        eps=1e-3,
-        cv=None,
-        scoring=None,
-        n_jobs=None,
-        path_max_iter=None,
-        solver="auto",
-        batch_size="auto",
-        learning_rate_init=0.01,
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=10,
-        early_stopping=False,
-        validation_fraction=0.1,
-        random_state=None,
-        verbose=0,
-        device="auto",
-    ):
-        super().__init__(
-            hidden_layer_sizes,
-            activation,
-            alphas=alphas,
-            eps=eps,
-            cv=cv,
-            scoring=scoring,
-            n_jobs=n_jobs,
-            path_max_iter=path_max_iter,
-            solver=solver,
-            batch_size=batch_size,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            random_state=random_state,
-            verbose=verbose,
-            device=device,
-        )
-        self.loss = loss
-        self.quantile = quantile
 
 
 class RidgeNetClassifierCV(
@@ -749,6 +693,7 @@ class RidgeNetClassifierCV(
     _estimator_class = RidgeNetClassifier
 
 
+@with_loss_parameters
 class LassoNetCV(_LassoNetCVFamily, RegressorMixin, BaseEstimator):
     __doc__ = _cv_doc(
         summary="LassoNet with alpha (and l1_ratio) chosen by cross-validation "
@@ -771,63 +716,6 @@ class LassoNetCV(_LassoNetCVFamily, RegressorMixin, BaseEstimator):
         "    >>> int(model.support_.sum())\n    9",
     )
     _estimator_class = LassoNet
-    _parameter_constraints = {
-        **_LassoNetCVFamily._parameter_constraints,
-        **LOSS_CONSTRAINTS,
-    }
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(),
-        activation="relu",
-        *,
-        loss="squared_error",
-        quantile=0.5,
-        l1_ratio=1.0,
-        alphas=10,
-        eps=1e-3,
-        cv=None,
-        scoring=None,
-        n_jobs=None,
-        path_max_iter=None,
-        M=10.0,
-        solver="auto",
-        batch_size="auto",
-        learning_rate_init=0.01,
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=10,
-        early_stopping=False,
-        validation_fraction=0.1,
-        random_state=None,
-        verbose=0,
-        device="auto",
-    ):
-        super().__init__(
-            hidden_layer_sizes,
-            activation,
-            l1_ratio=l1_ratio,
-            alphas=alphas,
-            eps=eps,
-            cv=cv,
-            scoring=scoring,
-            n_jobs=n_jobs,
-            path_max_iter=path_max_iter,
-            M=M,
-            solver=solver,
-            batch_size=batch_size,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            random_state=random_state,
-            verbose=verbose,
-            device=device,
-        )
-        self.loss = loss
-        self.quantile = quantile
 
 
 class LassoNetClassifierCV(

@@ -11,15 +11,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import (
     COMMON_PARAMS_DOC,
     FITTED_ATTRS_DOC,
-    LOSS_CONSTRAINTS,
-    LOSS_PARAMS_DOC,
     BaseNet,
     ClassifierNet,
     Interval,
-    RegressorNet,
     _seed,
 )
 from ._modules import Net
+from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import L2
 
 _MC_LOCK = threading.Lock()
@@ -134,6 +132,7 @@ _DROPOUT_DOC = """{summary}
 """
 
 
+@with_loss_parameters
 class DropoutMLP(_DropoutFamily, RegressorNet):
     __doc__ = _DROPOUT_DOC.format(
         summary="Neural network regressor regularised by dropout.",
@@ -156,55 +155,6 @@ class DropoutMLP(_DropoutFamily, RegressorNet):
         "    >>> mean, std = model.predict(X[:3], return_std=True)\n"
         "    >>> mean.shape, std.shape\n    ((3,), (3,))",
     )
-    _parameter_constraints = {
-        **_DropoutFamily._parameter_constraints,
-        **LOSS_CONSTRAINTS,
-    }
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        loss="squared_error",
-        quantile=0.5,
-        dropout=0.5,
-        alpha=0.0,
-        n_mc_samples=100,
-        solver="auto",
-        batch_size="auto",
-        learning_rate_init=0.01,
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=10,
-        early_stopping=False,
-        validation_fraction=0.1,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
-        device="auto",
-    ):
-        super().__init__(
-            hidden_layer_sizes,
-            activation,
-            dropout=dropout,
-            alpha=alpha,
-            n_mc_samples=n_mc_samples,
-            solver=solver,
-            batch_size=batch_size,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            warm_start=warm_start,
-            random_state=random_state,
-            verbose=verbose,
-            device=device,
-        )
-        self.loss = loss
-        self.quantile = quantile
 
     def predict(self, X, return_std=False):
         """Predict with dropout off, or the Monte-Carlo dropout mean and spread.

@@ -7,14 +7,12 @@ import numpy as np
 from ._base import (
     COMMON_PARAMS_DOC,
     FITTED_ATTRS_DOC,
-    LOSS_CONSTRAINTS,
-    LOSS_PARAMS_DOC,
     BaseNet,
     ClassifierNet,
     Interval,
-    RegressorNet,
 )
 from ._modules import Net
+from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import ElasticNet, HierarchicalElasticNet
 
 
@@ -130,6 +128,7 @@ _LASSO_DOC = """{summary}
 """
 
 
+@with_loss_parameters
 class LassoNet(_LassoNetFamily, RegressorNet):
     __doc__ = _LASSO_DOC.format(
         summary="Feature-sparse neural network regressor (LassoNet).",
@@ -153,55 +152,6 @@ class LassoNet(_LassoNetFamily, RegressorNet):
         "    >>> model = LassoNet(hidden_layer_sizes=(), alpha=1.0).fit(X, y)\n"
         "    >>> model.support_.sum()\n    np.int64(3)",
     )
-    _parameter_constraints = {
-        **_LassoNetFamily._parameter_constraints,
-        **LOSS_CONSTRAINTS,
-    }
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        loss="squared_error",
-        quantile=0.5,
-        alpha=0.01,
-        l1_ratio=1.0,
-        M=10.0,
-        solver="auto",
-        batch_size="auto",
-        learning_rate_init=0.01,
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=10,
-        early_stopping=False,
-        validation_fraction=0.1,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
-        device="auto",
-    ):
-        super().__init__(
-            hidden_layer_sizes,
-            activation,
-            alpha=alpha,
-            l1_ratio=l1_ratio,
-            M=M,
-            solver=solver,
-            batch_size=batch_size,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            warm_start=warm_start,
-            random_state=random_state,
-            verbose=verbose,
-            device=device,
-        )
-        self.loss = loss
-        self.quantile = quantile
 
 
 class LassoNetClassifier(_LassoNetFamily, ClassifierNet):

@@ -5,13 +5,11 @@ from numbers import Real
 from ._base import (
     COMMON_PARAMS_DOC,
     FITTED_ATTRS_DOC,
-    LOSS_CONSTRAINTS,
-    LOSS_PARAMS_DOC,
     BaseNet,
     ClassifierNet,
     Interval,
-    RegressorNet,
 )
+from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import L2
 
 
@@ -90,6 +88,7 @@ _RIDGE_DOC = """{summary}
 """
 
 
+@with_loss_parameters
 class RidgeNet(_RidgeFamily, RegressorNet):
     __doc__ = _RIDGE_DOC.format(
         summary="Neural network regressor with an L2 penalty on its weights.",
@@ -112,48 +111,6 @@ class RidgeNet(_RidgeFamily, RegressorNet):
         "    >>> model = RidgeNet(hidden_layer_sizes=(), alpha=0.1).fit(X, y)\n"
         "    >>> round(model.score(X, y), 3)\n    0.513",
     )
-    _parameter_constraints = {**_RidgeFamily._parameter_constraints, **LOSS_CONSTRAINTS}
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        loss="squared_error",
-        quantile=0.5,
-        alpha=1.0,
-        solver="auto",
-        batch_size="auto",
-        learning_rate_init=0.01,
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=10,
-        early_stopping=False,
-        validation_fraction=0.1,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
-        device="auto",
-    ):
-        super().__init__(
-            hidden_layer_sizes,
-            activation,
-            alpha=alpha,
-            solver=solver,
-            batch_size=batch_size,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            warm_start=warm_start,
-            random_state=random_state,
-            verbose=verbose,
-            device=device,
-        )
-        self.loss = loss
-        self.quantile = quantile
 
 
 class RidgeNetClassifier(_RidgeFamily, ClassifierNet):
