@@ -25,10 +25,11 @@ class IntervalRegressor(RegressorMixin, BaseEstimator):
 
     Fits two clones of ``estimator`` with the pinball loss, at the quantiles
     ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` of ``y`` given ``x``.
-    A network that fits its training data closely leaves fewer held-out
+    A network that fits its training data closely leaves more held-out
     targets outside its quantiles than the nominal share: on
     ``make_friedman1`` (2000 rows, ``noise=1``) two networks with a 90 %
-    nominal interval covered 80-90 % of new targets. With ``calibration`` the
+    nominal interval covered 84-93 % of new targets over five splits, and
+    0.89-0.92 once calibrated (``docs/intervals.md``). With ``calibration`` the
     networks train on the rest of the data and the interval is then widened (or
     narrowed) by the conformity scores of the calibration rows, as in
     conformalized quantile regression (Romano, Patterson & Candès, 2019):
