@@ -148,6 +148,19 @@ def test_dropout_mlp_poisson_without_hidden_layer_is_poisson_regressor(seed):
     mlp = DropoutMLP((), loss="poisson", dropout=0.0, alpha=0.0, tol=1e-7).fit(X, y)
     assert mlp.solver_ == "newton"
     np.testing.assert_allclose(mlp.predict(X), glm.predict(X), rtol=1e-4)
+    # scikit-learn's own network for it: one hidden unit, identity activation,
+    # L-BFGS (the test's parameters, skreg's names).
+    mlp = DropoutMLP(
+        (1,),
+        activation="identity",
+        loss="poisson",
+        dropout=0.0,
+        alpha=0.0,
+        solver="lbfgs",
+        tol=1e-7,
+        random_state=np.random.RandomState(seed + 1),
+    ).fit(X, y)
+    np.testing.assert_allclose(mlp.predict(X), glm.predict(X), rtol=1e-4)
     # The squared error fits another model (an identity link).
     squared = DropoutMLP((), dropout=0.0, alpha=0.0).fit(X, y)
     assert not np.allclose(squared.predict(X), glm.predict(X), rtol=1e-4)
