@@ -9,14 +9,13 @@ import torch
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
-    COMMON_PARAMS_DOC,
-    FITTED_ATTRS_DOC,
     BaseNet,
     ClassifierNet,
     Interval,
     RegressorNet,
     _seed,
 )
+from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._modules import Net
 from .penalties import L2
 
