@@ -9,13 +9,12 @@ import torch
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
-    COMMON_PARAMS_DOC,
-    FITTED_ATTRS_DOC,
     BaseNet,
     ClassifierNet,
     Interval,
     _seed,
 )
+from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._modules import Net
 from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import L2

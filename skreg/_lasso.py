@@ -5,12 +5,11 @@ from numbers import Real
 import numpy as np
 
 from ._base import (
-    COMMON_PARAMS_DOC,
-    FITTED_ATTRS_DOC,
     BaseNet,
     ClassifierNet,
     Interval,
 )
+from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._modules import Net
 from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import ElasticNet, HierarchicalElasticNet
