@@ -7,6 +7,7 @@ from ._path import regularization_path
 from ._persistence import InconsistentVersionWarning, load, save
 from ._plot import LossCurveDisplay, RegularizationPathDisplay
 from ._ridge import RidgeNet, RidgeNetClassifier
+from ._stability import StabilitySelection
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,7 @@ __all__ = [
     "RidgeNetClassifier",
     "RidgeNetClassifierCV",
     "RidgeNetCV",
+    "StabilitySelection",
     "load",
     "regularization_path",
     "save",

@@ -212,9 +212,14 @@ def test_errors(sparse_problem, params, error, match):
 
 
 def test_params_mirror_the_plain_estimators():
+    # A path chooses alpha; LassoNet's n_features_to_select is a path of its own.
+    plain_only = {RidgeNet: set(), LassoNet: {"n_features_to_select"}}
     for cv_cls, cls in [(RidgeNetCV, RidgeNet), (LassoNetCV, LassoNet)]:
         cv_params = set(cv_cls().get_params())
-        assert set(cls().get_params()) - cv_params == {"alpha", "warm_start"}
+        assert set(cls().get_params()) - cv_params == {
+            "alpha",
+            "warm_start",
+        } | plain_only[cls]
         assert cv_params - set(cls().get_params()) == {
             "alphas",
             "eps",
@@ -222,6 +227,7 @@ def test_params_mirror_the_plain_estimators():
             "scoring",
             "n_jobs",
             "path_max_iter",
+            "selection",
         }
 
 
