@@ -5,7 +5,7 @@ from ._dropout import DropoutMLP, DropoutMLPClassifier
 from ._lasso import LassoNet, LassoNetClassifier
 from ._path import regularization_path
 from ._persistence import InconsistentVersionWarning, load, save
-from ._plot import LossCurveDisplay, RegularizationPathDisplay
+from ._plot import LossCurveDisplay, RegularizationPathDisplay, StabilityPathDisplay
 from ._ridge import RidgeNet, RidgeNetClassifier
 from ._stability import StabilitySelection
 
@@ -25,6 +25,7 @@ __all__ = [
     "RidgeNetClassifier",
     "RidgeNetClassifierCV",
     "RidgeNetCV",
+    "StabilityPathDisplay",
     "StabilitySelection",
     "load",
     "regularization_path",
