@@ -635,24 +635,16 @@ _LASSO_GRID = (
     "the LassoNet paper recommends."
 )
 _COEF_PATH_ATTR = """
-    coef_path_ : ndarray of shape (n_folds, n_features, n_alphas) or \
-(n_folds, n_outputs, n_features, n_alphas)
-        Linear part along every fold's path{coef_path_what}, as
-        :func:`~sklearn.linear_model.enet_path` returns it for that fold's
-        training set{coef_path_l1}. Plotted, without refitting, by
-        :meth:`RegularizationPathDisplay.from_estimator`.
+    coef_path_ : ndarray of shape (n_folds, [n_outputs,] n_features, n_alphas)
+        Linear part (LassoNet networks: the skip connection) along every fold's
+        path, as :func:`~sklearn.linear_model.enet_path` returns it for that
+        fold's training set; absent for networks without one. A LassoNet's
+        list of ``l1_ratio`` adds an axis in front.
 """
-_RIDGE_PATH_ATTRS = _COEF_PATH_ATTR.format(
-    coef_path_what=" (linear models only)", coef_path_l1=""
-)
 _LASSO_PATH_ATTRS = (
-    _COEF_PATH_ATTR.format(
-        coef_path_what=" (the skip connection ``theta`` for networks)",
-        coef_path_l1="; with several ``l1_ratio``, one more axis in front",
-    )
+    _COEF_PATH_ATTR
     + """
-    n_features_path_ : ndarray of shape (n_alphas, n_folds) or \
-(n_l1_ratio, n_alphas, n_folds)
+    n_features_path_ : ndarray of shape ([n_l1_ratio,] n_alphas, n_folds)
         Number of inputs in use at every alpha of every fold's path.
 
     feature_importances_ : ndarray of shape (`n_features_in_`,)
@@ -691,7 +683,7 @@ def _cv_doc(*, summary, base, sk, linear, ridge, classifier, see_also, example):
         if lasso
         else "",
         alphas_shape=" or (n_l1_ratio, n_alphas)" if lasso else "",
-        path_attrs=_LASSO_PATH_ATTRS if lasso else _RIDGE_PATH_ATTRS,
+        path_attrs=_LASSO_PATH_ATTRS if lasso else _COEF_PATH_ATTR,
         score_shape="(n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)"
         if lasso
         else "(n_alphas, n_folds)",
