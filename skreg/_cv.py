@@ -240,7 +240,7 @@ class _NetCV:
             )
             for i, train, test in jobs
         )
-        scores, n_selected, coefs = zip(*paths, strict=True)
+        scores = [path[0] for path in paths]
         # (n_l1_ratio, n_alphas, n_folds), as ElasticNetCV's mse_path_.
         score_path = _per_fold(scores, len(ratios))
         i_ratio, i_alpha = _choose_alpha(grids, score_path, self.selection)
@@ -268,7 +268,7 @@ class _NetCV:
             np.squeeze(score_path, axis=0) if len(ratios) == 1 else score_path
         )
         self.best_score_ = float(score_path[i_ratio, i_alpha].mean())
-        self._store_paths(ratios, grids[i_ratio], n_selected, coefs, i_ratio)
+        self._store_paths(ratios, grids[i_ratio], paths, i_ratio, y, folds)
         for name in ("coef_", "intercept_", "support_", "n_iter_"):
             if hasattr(estimator, name):
                 setattr(self, name, getattr(estimator, name))
@@ -276,10 +276,17 @@ class _NetCV:
                 self.__dict__.pop(name, None)
         return self
 
-    def _store_paths(self, ratios, grid, n_selected, coefs, i_ratio):
+    def _store_paths(self, ratios, grid, paths, i_ratio, y, folds):
         """Set ``n_features_path_``, ``coef_path_`` and ``feature_importances_``
         from the folds' paths (``grid``: the chosen ``l1_ratio``'s alphas).
         """
+        _, n_selected, coefs = zip(*paths, strict=True)
+        # A training fold without some class fits fewer outputs, or as many
+        # for other classes: its coefficients do not stack with the others'.
+        n_classes = len(getattr(self, "classes_", ()))
+        stack = n_classes == 0 or all(
+            len(np.unique(y[train])) == n_classes for train, _ in folds
+        )
         for name in ("n_features_path_", "coef_path_", "feature_importances_"):
             self.__dict__.pop(name, None)  # an earlier fit's may not apply
         squeeze = (lambda a: a[0]) if len(ratios) == 1 else (lambda a: a)
@@ -288,17 +295,20 @@ class _NetCV:
             self.n_features_path_ = squeeze(_per_fold(n_selected, len(ratios)))
         if coefs[0] is None:  # a RidgeNet network has no linear part
             return
-        # (n_l1_ratio, n_folds, [n_outputs,] n_features, n_alphas): each fold's
-        # as enet_path returns it.
-        coef_path = np.asarray(coefs).reshape(len(ratios), -1, *coefs[0].shape)
-        self.coef_path_ = squeeze(coef_path)
         if lasso:
-            # ||theta_j|| over outputs: (n_folds, n_alphas, n_features).
-            chosen = coef_path[i_ratio]
-            chosen = chosen.reshape(chosen.shape[0], -1, *chosen.shape[-2:])
-            norms = np.moveaxis(np.sqrt((chosen**2).sum(axis=1)), -1, -2)
-            importances = path_importances(norms, grid).mean(axis=0)
+            # ||theta_j|| over outputs along each of the chosen l1_ratio's folds.
+            n_folds = len(coefs) // len(ratios)
+            chosen = coefs[i_ratio * n_folds : (i_ratio + 1) * n_folds]
+            norms = [
+                np.sqrt((c.reshape(-1, *c.shape[-2:]) ** 2).sum(0)).T for c in chosen
+            ]
+            importances = path_importances(np.asarray(norms), grid).mean(axis=0)
             self.feature_importances_ = normalised(importances)
+        if stack:
+            # (n_l1_ratio, n_folds, [n_outputs,] n_features, n_alphas): each
+            # fold's as enet_path returns it.
+            coef_path = np.asarray(coefs).reshape(len(ratios), -1, *coefs[0].shape)
+            self.coef_path_ = squeeze(coef_path)
 
     def get_metadata_routing(self):
         """Get metadata routing of this object: ``fit``'s metadata go to the
@@ -638,8 +648,9 @@ _COEF_PATH_ATTR = """
     coef_path_ : ndarray of shape (n_folds, [n_outputs,] n_features, n_alphas)
         Linear part (LassoNet networks: the skip connection) along every fold's
         path, as :func:`~sklearn.linear_model.enet_path` returns it for that
-        fold's training set; absent for networks without one. A LassoNet's
-        list of ``l1_ratio`` adds an axis in front.
+        fold's training set; absent for networks without one, and for a
+        classifier whose training folds do not all see every class. A
+        LassoNet's list of ``l1_ratio`` adds an axis in front.
 """
 _LASSO_PATH_ATTRS = (
     _COEF_PATH_ATTR

@@ -27,6 +27,7 @@ from skreg import (
     regularization_path,
 )
 from skreg._importance import path_importances
+from skreg._plot import _mean_fold_paths
 
 CV = KFold(5, shuffle=True, random_state=0)
 
@@ -392,3 +393,18 @@ def test_fold_paths_shapes_for_networks_and_classifiers():
         ridge.fit(X, X[:, 0])
     for name in ("coef_path_", "n_features_path_", "feature_importances_"):
         assert not hasattr(ridge, name)
+
+
+def test_fold_missing_a_class_keeps_importances_not_coef_path():
+    """A training fold without some class fits fewer outputs: its coefficients
+    cannot stack with the other folds' (no coef_path_), but its inputs'
+    norms can (feature_importances_)."""
+    X, y = load_iris(return_X_y=True)
+    X, y = X[:101], y[:101]  # a single sample of class 2
+    folds = [(np.arange(50, 101), np.arange(0, 50)), (np.arange(0, 100), [100])]
+    clf = LassoNetClassifierCV(alphas=4, cv=folds).fit(X, y)
+    assert not hasattr(clf, "coef_path_")
+    assert clf.feature_importances_.shape == (4,)
+    assert clf.n_features_path_.shape == (4, 2)
+    display_coefs = _mean_fold_paths(clf, None)[0]
+    assert display_coefs is None
