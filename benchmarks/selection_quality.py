@@ -119,7 +119,7 @@ def table(n_samples, hidden, alpha, M):
     X_train, X_test, y_train, y_test = friedman1(n_samples)
     estimator = LassoNet(hidden_layer_sizes=(hidden,), M=M, solver="fista")
     lines = [
-        f"#### n={n_samples} ({len(y_train)} train / {len(y_test)} test), "
+        f"### n={n_samples} ({len(y_train)} train / {len(y_test)} test), "
         f"hidden_layer_sizes=({hidden},), M={M:g}, alpha={alpha:g}",
         "",
         "| random_state | `support_` (informative, noise) "
@@ -162,7 +162,7 @@ def table(n_samples, hidden, alpha, M):
     return lines
 
 
-HEADER = f"""### support_ and the 'mean' rule at one alpha (issue #4)
+HEADER = f"""## support_ and the 'mean' rule at one alpha (issue #4)
 
 make_friedman1 with 5 informative + 45 noise inputs (noise=1), inputs and target
 standardised, 75 % train / 25 % test. LassoNet(solver='fista'): a dense fit
@@ -194,7 +194,7 @@ def early_stopping_table(n_samples=1000, alpha=10.5):
     """
     X_train, X_test, y_train, y_test = friedman1(n_samples)
     lines = [
-        f"#### n={n_samples}: `support_` of an early-stopped Adam path "
+        f"### n={n_samples}: `support_` of an early-stopped Adam path "
         f"(hidden_layer_sizes=(20,), M=10, alpha up to {alpha:g})",
         "",
         "Mini-batch Adam (batch 64, lr 1e-3) with `early_stopping=True`: a dense "
@@ -328,7 +328,7 @@ def lassonet_scores(X, y, seed):
 def importance_table(with_lassonet=True):
     """Ranks of the informative inputs by each definition of the importance."""
     lines = [
-        "### feature_importances_ on make_friedman1 (n=1000, 5 informative + 45 "
+        "## feature_importances_ on make_friedman1 (n=1000, 5 informative + 45 "
         "noise inputs; issue #25)",
         "",
         "Data and model drawn with the same random_state, all 1000 rows. Cells: "
@@ -406,7 +406,7 @@ def stability_table():
     """StabilitySelection at its defaults, and with the support as base rule."""
     truth = np.arange(50) < N_INFORMATIVE
     lines = [
-        "### StabilitySelection on make_friedman1 (n=1000, 5 informative + 45 "
+        "## StabilitySelection on make_friedman1 (n=1000, 5 informative + 45 "
         "noise inputs; issue #25)",
         "",
         "`StabilitySelection(random_state=seed, n_jobs=2)` at its defaults "

@@ -118,6 +118,12 @@ def test_select_from_model_takes_the_top_k(diabetes, k):
     ).fit(X, y)
     top = np.argsort(-selector.estimator_.feature_importances_)[:k]
     np.testing.assert_array_equal(selector.get_support(indices=True), np.sort(top))
+    # The spelling, with the default threshold (1e-5 for a "Lasso"):
+    # every input was in the path's dense start, so each has an area above it.
+    default = SelectFromModel(
+        est, max_features=k, importance_getter="feature_importances_"
+    ).fit(X, y)
+    np.testing.assert_array_equal(default.get_support(indices=True), np.sort(top))
     pipe = make_pipeline(
         SelectFromModel(
             est,
