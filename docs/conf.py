@@ -87,9 +87,11 @@ OPTIONAL_PAGES = ["benchmarks"]
 # alphabetical order.
 USER_GUIDE_ORDER = [
     "objectives",
+    "stopping",
     "ridge",
     "lassonet",
     "dropout",
+    "intervals",
     "paths",
     "selection",
     "reliability",

@@ -2,16 +2,16 @@
 
 Data flows one way: validate -> encode target -> build module -> train -> store
 fitted state. Families (ridge, lasso, dropout) only say which module to build and
-which penalty goes on which tensor; the regressor and classifier bases below only
-encode targets and decode outputs.
+which penalty goes on which tensor; the classifier base below and the regressor
+base (:mod:`skreg._regressor`) only encode targets and decode outputs.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import math
 import warnings
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,12 +20,11 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-import torch.nn.functional as F
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -33,20 +32,19 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._loss import LogisticLoss, Loss, MultinomialLoss
 from ._modules import Net
+from ._objective import Objective, sparse_tensor
 from ._persistence import _check_version, _skreg_version
 from ._progress import CallbackBridge, CallbackSupportMixin, progress_bar
-from ._training import Objective, _threads, full_batch_solver, sparse_tensor, train
+from ._rows import merge_duplicates
+from ._solvers import Problem, Solver, select_solver
+from ._threads import limit_threads
+from ._training import train
 
-__all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
+__all__ = ["BaseNet", "ClassifierNet", "Interval", "StrOptions"]
 
 _PREDICT_CHUNK = 65536
-# What a solver hands on to the next fit of a warm start (L-BFGS's curvature
-# memory), per fitted module of an estimator with ``warm_start=True``: beside
-# the module rather than in the estimator, so that pickles and saved files hold
-# the model alone (an unpickled model's warm start begins without it), and gone
-# with the module.
-_SOLVER_STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 COMMON_PARAMS_DOC = """\
 hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
@@ -56,7 +54,8 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
     activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
         Activation after each hidden layer.
 
-    solver : {'auto', 'newton', 'lbfgs', 'fista', 'adam', 'sgd'}, default='auto'
+    solver : {'auto', 'newton', 'lbfgs', 'fista', 'highs', 'adam', 'sgd'}, \
+default='auto'
         ``'newton'``: Newton's method with an exact Hessian, for linear models
         (like scikit-learn's ``'newton-cholesky'``), dense or sparse; proximal
         Newton, with exact active-set steps, when the objective has an L1
@@ -65,12 +64,17 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         (scipy's L-BFGS-B). Networks use skreg's own L-BFGS, whose curvature
         memory carries over to the next fit of a warm start or a path.
         ``'fista'``: full-batch accelerated proximal gradient, any penalty.
+        ``'highs'``: the linear program of a linear model under the pinball
+        loss (``loss='quantile'``) with an L1 penalty or none, solved exactly
+        by scipy's HiGHS, as ``QuantileRegressor``.
         ``'adam'``, ``'sgd'``: mini-batch updates, each followed by the
-        penalty's proximal step. ``'auto'`` picks a deterministic full-batch
+        penalty's proximal step; they also train non-differentiable losses.
+        ``'auto'`` picks a deterministic full-batch
         solver for linear models and small data sets (``n_samples <= 2000``):
         for a linear model with at most 500 coefficients Newton, else L-BFGS
-        when it applies, else FISTA; and Adam
-        for larger data or whenever dropout is active.
+        when it applies, else FISTA (HiGHS for the pinball loss); and Adam
+        for larger data, whenever dropout is active, and where no full-batch
+        solver applies (a network under the pinball loss).
 
     batch_size : int or 'auto', default='auto'
         Mini-batch size; ``'auto'`` is ``min(1024, n_samples)``.
@@ -82,25 +86,41 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         score in well under half its time, with the same or a better score.
 
     max_iter : int, default=200
-        Epochs for mini-batch solvers, iterations for full-batch ones.
+        Iterations for full-batch solvers, epochs for mini-batch ones. A fit
+        that ends there without meeting ``tol`` raises a
+        ``ConvergenceWarning``.
 
     tol : float, default=1e-4
-        Full-batch solvers stop when the largest (projected) gradient entry of
-        the objective has shrunk by ``tol`` relative to its value at the start
-        (by ``tol * 1e-4`` for linear models, whose unique solution is reached
-        to about six digits, like scikit-learn's); mini-batch solvers stop when
-        the loss (or validation score) has not improved by ``tol`` for more than
-        ``n_iter_no_change`` epochs.
+        Full-batch solvers stop when their optimality measure (the largest
+        entry of the (projected) gradient, of the KKT violation for Newton, of
+        the proximal-gradient mapping for FISTA) is at most ``tol`` for a
+        network, as scikit-learn's L-BFGS, or has shrunk by ``tol * 1e-4``
+        relative to its value at the start for a linear model, whose unique
+        solution is reached to about six digits, like scikit-learn's; or when
+        the objective no longer changes in floating point. Mini-batch
+        solvers stop when the training loss has not improved by ``tol`` for
+        more than ``n_iter_no_change`` epochs. ``tol=0`` never stops a fit on
+        ``tol``. See :doc:`/stopping`.
 
-    n_iter_no_change : int, default=10
-        Epochs without improvement before a mini-batch solver stops.
+    n_iter_no_change : int or np.inf, default=10
+        Iterations (epochs) without an improvement by ``tol`` before a
+        mini-batch solver stops, or, with ``early_stopping=True``, any solver.
+        ``np.inf`` turns that rule off.
+
+    max_fun : int, default=15000
+        Most objective evaluations of ``solver='lbfgs'`` (its line searches
+        evaluate several times per iteration), as scikit-learn's MLP; a fit
+        that ends there raises a ``ConvergenceWarning``.
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data, stop on its score
-        and restore the best weights (mini-batch solvers only).
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classifiers), score it after every iteration of any solver, stop when
+        the score has not improved by ``tol`` for more than
+        ``n_iter_no_change`` iterations and restore the best weights.
 
     validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
+        Share of the training data held out when ``early_stopping=True``; the
+        split needs at least 2 samples (and one per class).
 
     warm_start : bool, default=False
         Start from the weights of the previous fit instead of a fresh
@@ -154,112 +174,20 @@ n_features_in_ : int
 
 
 def _to_tensor(a: np.ndarray, dtype: torch.dtype, device: torch.device):
-    """A tensor view of ``a`` when possible, else one copy (read-only memmaps)."""
+    """A tensor view of ``a`` when possible, else one copy.
+
+    Torch takes only C-contiguous arrays of the machine's byte order (a view with
+    negative strides such as ``X[::-1]``, or a big-endian array, raises inside
+    torch): any other layout is copied once into that form here. Read-only
+    arrays (memory maps) are copied too, as torch's views would be writable.
+    """
     a = np.asarray(a)
-    if a.flags.writeable and a.flags.c_contiguous and device.type == "cpu":
+    if not (a.flags.c_contiguous and a.dtype.isnative):
+        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("="))
+    if a.flags.writeable and device.type == "cpu":
         t = torch.from_numpy(a)
         return t if t.dtype == dtype else t.to(dtype)
     return torch.tensor(a, dtype=dtype, device=device)
-
-
-@functools.lru_cache(maxsize=16)
-def _key_weights(n: int) -> np.ndarray:
-    """Fixed random weights that turn a row into its key (a new RandomState
-    costs 0.1 ms, a twentieth of a small linear fit).
-    """
-    weights = np.random.RandomState(0).standard_normal(n)
-    weights.flags.writeable = False
-    return weights
-
-
-def _merge_duplicates(X, Y, sample_weight):
-    """Merge identical ``(x, y)`` rows into one row carrying their total weight
-    and drop rows of zero weight, in a canonical order.
-
-    The objective is unchanged, but fitting with integer ``sample_weight`` then
-    runs exactly the same computation as repeating rows (dropout masks and
-    batches included), as scikit-learn's sample-weight semantics require, and
-    ``sample_weight=None`` the same as unit weights. Returns ``X, Y,
-    sample_weight, order``: data with no duplicate and no zero weight comes back
-    as is, without a copy, and ``order`` lists its rows in the canonical order
-    (mini-batches are drawn through it); otherwise the merged rows come back in
-    that order and ``order`` is None. A scipy CSR ``X`` stays sparse.
-    """
-    n_samples, n_features = X.shape
-    Yf = np.asarray(Y, dtype=np.float64).reshape(n_samples, -1)
-    r = _key_weights(n_features + Yf.shape[1])
-    if sp.issparse(X) and not X.has_canonical_format:
-        # Sorted, unique indices: equal rows then store equal entries in the same
-        # order, so their keys below are bitwise equal.
-        X = X.copy()
-        X.sum_duplicates()
-    # Row keys with a fixed summation order per row (not BLAS, whose order may
-    # depend on the row's position), computed in chunks to bound memory; scipy's
-    # CSR product sums each row's stored entries in index order. Equal rows have
-    # equal keys; rows with equal keys are compared in full below.
-    key = np.concatenate(
-        [
-            (
-                X[i : i + 4096] @ r[:n_features]
-                if sp.issparse(X)
-                else (X[i : i + 4096] * r[:n_features]).sum(axis=1)
-            )
-            + (Yf[i : i + 4096] * r[n_features:]).sum(axis=1)
-            for i in range(0, n_samples, 4096)
-        ]
-    )
-    if not np.all(np.isfinite(key)):
-        return X, Y, sample_weight, None
-    rows = np.arange(n_samples)
-    if sample_weight is not None and not np.all(sample_weight > 0):
-        rows = np.flatnonzero(sample_weight > 0)
-        key = key[rows]
-    _, first, inverse, counts = np.unique(
-        key, return_index=True, return_inverse=True, return_counts=True
-    )
-    shared = counts[inverse] > 1
-    if shared.any() and not _rows_equal(
-        X, Yf, rows[shared], rows[first[inverse[shared]]]
-    ):
-        # Distinct rows whose keys round to the same value (say, a feature of
-        # 1e12 next to a target of 1e-5): group by the rows' bytes instead.
-        _, first, inverse = np.unique(
-            _row_bytes(X, Yf, rows), return_index=True, return_inverse=True
-        )
-    if len(first) == n_samples:  # every row kept, none repeated
-        return X, Y, sample_weight, rows[first]
-    weight = np.ones(len(rows)) if sample_weight is None else sample_weight[rows]
-    merged = np.bincount(inverse, weights=weight).astype(X.dtype)
-    return X[rows[first]], Y[rows[first]], merged, None
-
-
-def _rows_equal(X, Yf: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether rows ``a`` of ``(X, Yf)`` equal rows ``b``, pair by pair (in
-    chunks, to bound memory).
-    """
-    for i in range(0, len(a), 4096):
-        a_i, b_i = a[i : i + 4096], b[i : i + 4096]
-        differ = X[a_i] != X[b_i]
-        if (differ.nnz if sp.issparse(X) else differ.any()) or np.any(
-            Yf[a_i] != Yf[b_i]
-        ):
-            return False
-    return True
-
-
-def _row_bytes(X, Yf: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """One exact key per row of ``rows``: its bytes (CSR: its indices and values)."""
-    if sp.issparse(X):
-        X = X[rows]
-        X.eliminate_zeros()
-        ends = zip(X.indptr[:-1], X.indptr[1:], Yf[rows], strict=True)
-        keys = [
-            X.indices[i:j].tobytes() + X.data[i:j].tobytes() + y.tobytes()
-            for i, j, y in ends
-        ]
-        return np.array(keys, dtype=object)
-    block = np.ascontiguousarray(np.hstack([X[rows], Yf[rows]]))
-    return block.view(np.dtype((np.void, block.shape[1] * block.itemsize))).ravel()
 
 
 def _seed(seed: int, devices: list[torch.device]) -> None:
@@ -308,24 +236,28 @@ def _resolve_device(device: str) -> torch.device:
 @dataclass
 class _Prepared:
     """A validated training set and what follows from it (see
-    :meth:`BaseNet._prepare`); ``objective`` is kept between warm-started fits,
-    so that solvers can reuse what they computed from the data.
+    :meth:`BaseNet._prepare`). The first :meth:`BaseNet._fit_prepared` chooses
+    the solver, finishes the training set for it and builds ``objective``,
+    which later fits on the same set (a regularisation path) keep, so that
+    solvers can reuse what they computed from the data.
     """
 
     X: np.ndarray | sp.csr_matrix
     Y: np.ndarray
     sample_weight: np.ndarray | None
-    order: np.ndarray | None  # the rows' canonical order (see _merge_duplicates)
-    n: float  # the sum of sample weights
+    n_rows: int  # the rows given to ``fit``
     validation: tuple | None  # (X_val, Y_val, sample_weight_val), early stopping
     sizes: tuple[int, ...]
     device: torch.device
     dtype: torch.dtype
     seed: int
-    solver: str
-    batch_size: int
     callback_ctx: object = None
     callback_data: dict | None = None
+    # Set with the objective, by the first fit:
+    order: np.ndarray | None = None  # the rows' canonical order (merge_duplicates)
+    n: float = 0.0  # the sum of sample weights
+    solver: type[Solver] | None = None
+    batch_size: int = 0
     objective: Objective | None = None
 
 
@@ -342,7 +274,9 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"auto", "newton", "lbfgs", "fista", "adam", "sgd"})],
+        "solver": [
+            StrOptions({"auto", "newton", "lbfgs", "fista", "highs", "adam", "sgd"})
+        ],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -350,7 +284,11 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
@@ -380,34 +318,6 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {list(sizes)}.")
         return tuple(int(s) for s in sizes)
 
-    def _is_smooth(self) -> bool:
-        """Whether the objective has no non-smooth (L1) part."""
-        return True
-
-    def _resolve_solver(self, sizes: tuple[int, ...], n_samples: int) -> str:
-        linear = len(sizes) == 0
-        has_dropout = getattr(self, "dropout", 0) > 0 and not linear
-        smooth = self._is_smooth()
-        if self.solver == "auto":
-            if has_dropout or not (linear or n_samples <= 2000):
-                return "adam"
-            if linear:  # Newton, L-BFGS-B or FISTA: see full_batch_solver
-                return "full-batch"
-            # Deep LassoNet: full-batch proximal gradient reaches exact zeros that
-            # Adam's rescaled steps keep crossing (measured on friedman1).
-            return "lbfgs" if smooth else "fista"
-        if self.solver == "newton" and not linear:
-            raise ValueError(
-                "solver='newton' needs a linear model (hidden_layer_sizes=()); use "
-                "solver='lbfgs' or 'fista'."
-            )
-        if self.solver in ("lbfgs", "fista") and has_dropout:
-            raise ValueError(
-                f"solver={self.solver!r} is deterministic and cannot train with "
-                "dropout; use solver='adam' or 'sgd'."
-            )
-        return self.solver
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data.
@@ -431,18 +341,34 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         with _unchanged_on_error(self) as state:
             if self.warm_start and hasattr(self, "module_"):  # trained in place
                 state["module_"] = copy.deepcopy(self.module_)
+                if "_solver_state" in state:  # updated in place too
+                    state["_solver_state"] = copy.deepcopy(state["_solver_state"])
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X, y, sample_weight):
         """Validate, encode the target, build the module, train, store state."""
-        return self._train_prepared(self._prepare(X, y, sample_weight))
+        prep = self._prepare(X, y, sample_weight)
+        self._fit_prepared(prep)
+        if self.warm_start:
+            # What the solver hands on to the next fit (L-BFGS's curvature
+            # memory, FISTA's step and momentum), for this fitted module only;
+            # pickles, saved files and deep copies leave it out.
+            self._solver_state = prep.objective.state
+        else:  # nothing will read it: L-BFGS's memory is 20 parameter vectors
+            self.__dict__.pop("_solver_state", None)
+        return self
 
-    def _prepare(self, X, y, sample_weight, *, callbacks: bool = True) -> _Prepared:
+    def _prepare(
+        self, X, y, sample_weight, *, callbacks: bool = True, feature_names=None
+    ) -> _Prepared:
         """Everything about a fit that does not depend on the penalty strength:
-        validation, target encoding, the early-stopping split, merged duplicates.
+        validation, target encoding, the device and the seed.
 
-        A regularisation path prepares once and trains at every alpha
-        (:func:`skreg._path._fit_path`).
+        A regularisation path prepares once, then sets ``alpha`` (and the
+        iteration limits) with ``set_params`` and calls :meth:`_fit_prepared` at
+        every alpha (:func:`skreg._path._fit_path`). ``feature_names``: the
+        columns of the frame the caller validated ``X`` from, to be stored as
+        ``feature_names_in_``.
         """
         # A warm start goes on from the fitted network: as scikit-learn's MLP,
         # it takes data with the same features (and classes) only.
@@ -456,6 +382,8 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             multi_output=self._multi_output,
             y_numeric=not isinstance(self, ClassifierMixin),
         )
+        if feature_names is not None:
+            self.feature_names_in_ = feature_names
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
@@ -480,65 +408,73 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
 
-        solver = self._resolve_solver(sizes, X.shape[0])
-        X_val = Y_val = sw_val = None
-        if self.early_stopping and solver in ("adam", "sgd"):
-            stratify = Y if isinstance(self, ClassifierMixin) else None
-            parts = [X, Y] + ([sample_weight] if sample_weight is not None else [])
-            split = train_test_split(
-                *parts,
-                test_size=self.validation_fraction,
-                random_state=rng,
-                stratify=stratify,
+        n_rows, validation = X.shape[0], None
+        if self.early_stopping:
+            X, Y, sample_weight, validation = self._validation_split(
+                X, Y, sample_weight, rng
             )
-            X, X_val, Y, Y_val = split[:4]
-            if sample_weight is not None:
-                sample_weight, sw_val = split[4:]
-
-        # A linear model trained full batch is convex: its one solution does not
-        # depend on how the rows are ordered or repeated, so there is nothing to
-        # merge (and 0.1 ms of a 1.5 ms fit to save).
-        order, n_rows = None, X.shape[0]
-        if sizes or solver in ("adam", "sgd"):
-            X, Y, sample_weight, order = _merge_duplicates(X, Y, sample_weight)
-        n_samples = X.shape[0]
-        batch = self.batch_size
-        if batch == "auto":
-            batch = min(1024, n_samples)
-        elif batch > n_rows:  # the rows given, not those left after merging
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. "
-                "It is going to be clipped",
-                UserWarning,
-                stacklevel=4,
-            )
-        batch = min(batch, n_samples)
         return _Prepared(
             X=X,
             Y=Y,
             sample_weight=sample_weight,
-            order=order,
-            n=float(n_samples if sample_weight is None else sample_weight.sum()),
-            validation=None if X_val is None else (X_val, Y_val, sw_val),
+            n_rows=n_rows,
+            validation=validation,
             sizes=sizes,
             device=device,
             dtype=torch.float64 if X.dtype == np.float64 else torch.float32,
             seed=seed,
-            solver=solver,
-            batch_size=batch,
             callback_ctx=callback_ctx,
             callback_data=callback_data,
         )
+
+    def _validation_split(self, X, Y, sample_weight, rng):
+        """Hold out ``validation_fraction`` of the rows (stratified for a
+        classifier), as scikit-learn's MLP does; return the training rows and
+        ``(X_val, Y_val, sample_weight_val)``.
+        """
+        n, fraction = X.shape[0], self.validation_fraction
+        n_val = math.ceil(fraction * n)
+        classifier = isinstance(self, ClassifierMixin)
+        # Stratified, every class needs a validation row and a training row.
+        n_classes = len(self.classes_) if classifier else 1
+        needed = max(2, n_classes)
+        if n_val < needed:
+            per_class = f" (one per class: {n_classes})" if classifier else ""
+            raise ValueError(
+                f"The validation set is too small: validation_fraction={fraction} "
+                f"of {n} samples holds {n_val}, and early stopping needs at least "
+                f"{needed}{per_class} to score the model. Increase "
+                "'validation_fraction' or the size of your dataset."
+            )
+        if n - n_val < n_classes:
+            raise ValueError(
+                f"validation_fraction={fraction} of {n} samples leaves {n - n_val} "
+                f"to train on; training needs at least {n_classes}. Decrease "
+                "'validation_fraction' or use more data."
+            )
+        parts = [X, Y] + ([sample_weight] if sample_weight is not None else [])
+        split = train_test_split(
+            *parts,
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=Y if classifier else None,
+        )
+        X, X_val, Y, Y_val = split[:4]
+        sw_val = None
+        if sample_weight is not None:
+            sample_weight, sw_val = split[4:]
+        return X, Y, sample_weight, (X_val, Y_val, sw_val)
 
     def _continues(self) -> bool:
         """Whether the next fit goes on from the fitted network (warm start)."""
         return self.warm_start and hasattr(self, "module_")
 
-    def _train_prepared(self, prep: _Prepared):
+    def _fit_prepared(self, prep: _Prepared, *, loss_patience: int | None = None):
         """Build (or, warm-started, reuse) the module and train it under the
-        current parameters; store the fitted state.
+        current parameters; store the fitted state. ``loss_patience``: see
+        :func:`~skreg._training.train` (a regularisation path's later fits).
         """
-        X, Y, device, dtype, sizes = prep.X, prep.Y, prep.device, prep.dtype, prep.sizes
+        X, device, dtype, sizes = prep.X, prep.device, prep.dtype, prep.sizes
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             _seed(prep.seed, devices)
@@ -552,38 +488,17 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     device=device, dtype=dtype
                 )
                 module.reset_parameters(torch.Generator().manual_seed(prep.seed))
+                self._start_at_baseline(module, prep)
                 self.module_ = module
             module = self.module_
             module.configure(self.activation, getattr(self, "dropout", 0.0))
-            objective = prep.objective
-            if objective is None or objective.module is not module:
+            if prep.objective is None or prep.objective.module is not module:
                 if reuse:  # it may live elsewhere (unpickled, say)
                     module.to(device=device, dtype=dtype)
-                weight = None
-                if prep.sample_weight is not None:
-                    weight = _to_tensor(
-                        prep.sample_weight * (X.shape[0] / prep.n), dtype, device
-                    )
-                objective = Objective(
-                    module,
-                    X if sp.issparse(X) else _to_tensor(X, dtype, device),
-                    self._target_tensor(Y, dtype, device),
-                    weight,
-                    self._loss,
-                    quadratic=self._quadratic_loss,
-                    derivatives=self._loss_derivatives,
-                    gradient=self._loss_gradient,
-                    order=None
-                    if prep.order is None
-                    else torch.as_tensor(prep.order, device=device),
-                )
-                prep.objective = objective
-                if reuse:
-                    objective.state = _SOLVER_STATE.get(module, {})
+                state = self.__dict__.get("_solver_state") if reuse else None
+                prep.objective = self._objective(prep, module, state or {})
+            objective = prep.objective
             objective.terms = self._penalty_terms(module, prep.n)
-            solver = prep.solver
-            if solver == "full-batch":
-                solver = full_batch_solver(objective)
             validation = None
             if prep.validation is not None:
                 X_val, Y_val, sw_val = prep.validation
@@ -596,6 +511,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                         return -np.inf
                     return self._score_array(out, Y_val, sw_val)
 
+            solver = prep.solver
             lines, hooks = self._progress(solver, prep.callback_ctx, prep.callback_data)
             history = train(
                 objective,
@@ -603,18 +519,16 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 max_iter=self.max_iter,
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
+                max_fun=self.max_fun,
                 learning_rate=self.learning_rate_init,
                 batch_size=prep.batch_size,
                 validation=validation,
                 verbose=lines,
                 hooks=hooks,
+                loss_patience=loss_patience,
             )
         self._module_shape = (X.shape[1], self.n_outputs_, sizes)
-        if self.warm_start:
-            _SOLVER_STATE[module] = objective.state
-        else:  # nothing will read it: L-BFGS's memory is 20 parameter vectors
-            _SOLVER_STATE.pop(module, None)
-        self.solver_ = solver
+        self.solver_ = solver.name
         self.n_iter_ = history.n_iter
         self.loss_curve_ = history.loss_curve
         self.best_loss_ = history.best_loss
@@ -627,9 +541,78 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             )
         return self
 
+    def _start_at_baseline(self, module: Net, prep: _Prepared) -> None:
+        """Start the output bias at the loss's best constant (the log of the
+        mean for the Poisson loss, the quantile for the pinball loss), where
+        it has one: an input-free start that a mini-batch solver would take
+        many steps to reach from zero.
+        """
+        loss = self._loss
+        if type(loss).baseline is Loss.baseline:  # none: the bias stays at zero
+            return
+        Y, sw = (
+            None if a is None else torch.from_numpy(np.ascontiguousarray(a, float))
+            for a in (prep.Y, prep.sample_weight)
+        )
+        baseline = loss.baseline(Y, sw)
+        with torch.no_grad():
+            module.linears[-1].bias.copy_(baseline)
+
+    def _objective(self, prep: _Prepared, module, state: dict) -> Objective:
+        """Choose the solver for ``module``, finish the training set for it (the
+        early-stopping split, merged duplicate rows, the batch size; into
+        ``prep``) and return the objective, with the solver ``state`` a warm
+        start goes on with.
+        """
+        # Penalty kinds do not depend on their strength: any will do here.
+        kinds = self._penalty_terms(module, 1.0)
+        problem = Problem.of(
+            module,
+            kinds,
+            self._loss,
+            prep.X,
+            prep.n_rows,
+            early_stopping=prep.validation is not None,
+        )
+        prep.solver = solver = select_solver(self.solver, problem)
+        X, Y, sample_weight = prep.X, prep.Y, prep.sample_weight
+        # A linear model trained full batch is convex: its one solution does not
+        # depend on how the rows are ordered or repeated, so there is nothing to
+        # merge (and 0.1 ms of a 1.5 ms fit to save).
+        order, n_rows = None, X.shape[0]
+        if not problem.linear or not solver.full_batch:
+            X, Y, sample_weight, order = merge_duplicates(X, Y, sample_weight)
+        n_samples = X.shape[0]
+        batch = self.batch_size
+        if batch == "auto":
+            batch = min(1024, n_samples)
+        elif batch > n_rows:  # the rows given, not those left after merging
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. "
+                "It is going to be clipped",
+                UserWarning,
+                stacklevel=6,
+            )
+        prep.batch_size = min(batch, n_samples)
+        prep.X, prep.Y, prep.sample_weight, prep.order = X, Y, sample_weight, order
+        prep.n = float(n_samples if sample_weight is None else sample_weight.sum())
+        device, dtype = prep.device, prep.dtype
+        weight = None
+        if sample_weight is not None:
+            weight = _to_tensor(sample_weight * (n_samples / prep.n), dtype, device)
+        return Objective(
+            module,
+            X if sp.issparse(X) else _to_tensor(X, dtype, device),
+            self._target_tensor(Y, dtype, device),
+            weight,
+            self._loss,
+            order=None if order is None else torch.as_tensor(order, device=device),
+            state=state,
+        )
+
     def _progress(self, solver, callback_ctx, callback_data) -> tuple[bool, tuple]:
         """Whether to print per-iteration lines, and the loop's progress hooks."""
-        unit = "epoch" if solver in ("adam", "sgd") else "iteration"
+        unit = "iteration" if solver.full_batch else "epoch"
         bar = None
         if self.verbose >= 2:
             bar = progress_bar(self, total=self.max_iter, unit=unit)
@@ -671,7 +654,10 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         if toggle:
             module.eval()
         try:
-            with torch.no_grad(), _threads(module, min(X.shape[0], _PREDICT_CHUNK)):
+            with (
+                torch.no_grad(),
+                limit_threads(module, min(X.shape[0], _PREDICT_CHUNK)),
+            ):
                 return torch.cat(
                     [
                         module(convert(X[i : i + _PREDICT_CHUNK], p.dtype, p.device))
@@ -694,6 +680,8 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         # A copy: object.__getstate__ returns the instance's own __dict__, and
         # pickling must not move a fitted GPU model to the CPU or tag it.
         state = dict(super().__getstate__())
+        # A warm start's solver state belongs to this process's fitted module.
+        state.pop("_solver_state", None)
         module = state.get("module_")
         if module is not None and next(module.parameters()).device.type != "cpu":
             state["module_"] = copy.deepcopy(module).cpu()
@@ -721,77 +709,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         return tags
 
 
-class RegressorNet(RegressorMixin, BaseNet):
-    """Target handling for regression: 1-D or 2-D float targets."""
-
-    _multi_output = True
-    _quadratic_loss = True  # half the squared error
-
-    @staticmethod
-    def _loss(out: torch.Tensor, Y: torch.Tensor, weight=None) -> torch.Tensor:
-        """Weighted mean of ``1/2 ||y_i - f(x_i)||^2``."""
-        if weight is None:  # one fused kernel, the common case
-            return 0.5 * Y.shape[1] * F.mse_loss(out, Y)
-        return (0.5 * ((out - Y) ** 2).sum(dim=1) * weight).mean()
-
-    @staticmethod
-    def _loss_gradient(out: torch.Tensor, Y: torch.Tensor, weight=None):
-        """The gradient of :meth:`_loss` in the outputs, ``w_i (f(x_i) - y_i) / n``."""
-        g = out - Y
-        if weight is not None:
-            g.mul_(weight[:, None])
-        return g.div_(out.shape[0])
-
-    @staticmethod
-    def _loss_derivatives(out: torch.Tensor, Y: torch.Tensor, weight=None):
-        """:meth:`_loss`, its gradient and its Hessian in the outputs."""
-        n, K = out.shape
-        w = (torch.ones_like(out[:, 0]) if weight is None else weight)[:, None] / n
-        residual = out - Y
-        value = 0.5 * (w * residual * residual).sum()
-        return value, w * residual, torch.diag_embed(w.expand(n, K))
-
-    def _encode_target(self, y: np.ndarray) -> np.ndarray:
-        self._y_ndim = y.ndim
-        Y = y.reshape(len(y), -1)
-        self.n_outputs_ = Y.shape[1]
-        return Y
-
-    @property
-    def _coef_is_1d(self) -> bool:
-        return self._y_ndim == 1
-
-    @staticmethod
-    def _target_tensor(Y, dtype, device):
-        return _to_tensor(np.ascontiguousarray(Y), dtype, device)
-
-    def _decode(self, out: torch.Tensor) -> np.ndarray:
-        pred = out.cpu().numpy()
-        return pred[:, 0] if self._y_ndim == 1 else pred
-
-    @staticmethod
-    def _score_array(out, Y, sample_weight) -> float:
-        return r2_score(Y, out.cpu().numpy(), sample_weight=sample_weight)
-
-    def predict(self, X):
-        """Predict using the network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values, with the dimensionality of the training ``y``.
-        """
-        return self._decode(self._validated_output(X))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
+_LOGISTIC, _MULTINOMIAL = LogisticLoss(), MultinomialLoss()
 
 
 class ClassifierNet(ClassifierMixin, BaseNet):
@@ -802,7 +720,6 @@ class ClassifierNet(ClassifierMixin, BaseNet):
     """
 
     _multi_output = False
-    _quadratic_loss = False  # the log-loss
     _coef_is_1d = False
 
     def _encode_target(self, y: np.ndarray) -> np.ndarray:
@@ -828,50 +745,16 @@ class ClassifierNet(ClassifierMixin, BaseNet):
             return torch.as_tensor(y_idx.reshape(-1, 1), dtype=dtype, device=device)
         return torch.as_tensor(y_idx, dtype=torch.long, device=device)
 
-    @staticmethod
-    def _loss(out: torch.Tensor, Y: torch.Tensor, weight=None) -> torch.Tensor:
-        """Weighted mean log-loss: softmax for long targets, else logistic."""
-        if Y.dtype != torch.long:
-            w = None if weight is None else weight.unsqueeze(1)
-            return F.binary_cross_entropy_with_logits(out, Y, weight=w)
-        if weight is None:
-            return F.cross_entropy(out, Y)
-        return (F.cross_entropy(out, Y, reduction="none") * weight).mean()
-
-    @staticmethod
-    def _loss_gradient(out: torch.Tensor, Y: torch.Tensor, weight=None):
-        """The gradient of :meth:`_loss` in the outputs, ``w_i (p_i - y_i) / n``."""
-        if Y.dtype != torch.long:
-            g = torch.sigmoid(out).sub_(Y)
-        else:
-            g = torch.softmax(out, dim=1)
-            g.scatter_add_(1, Y[:, None], g.new_full((len(Y), 1), -1.0))
-        if weight is not None:
-            g.mul_(weight[:, None])
-        return g.div_(out.shape[0])
-
-    @staticmethod
-    def _loss_derivatives(out: torch.Tensor, Y: torch.Tensor, weight=None):
-        """:meth:`_loss`, its gradient and its Hessian in the outputs: ``p - y``
-        and ``diag(p) - p p^T`` per sample (``p(1 - p)`` for one logit).
-        """
-        n = out.shape[0]
-        w = (torch.ones_like(out[:, 0]) if weight is None else weight)[:, None] / n
-        if Y.dtype != torch.long:
-            p = torch.sigmoid(out)
-            losses = F.binary_cross_entropy_with_logits(out, Y, reduction="none")
-            return (w * losses).sum(), w * (p - Y), (w * p * (1 - p))[:, :, None]
-        log_p = F.log_softmax(out, dim=1)
-        p = log_p.exp()
-        value = -(w * log_p.gather(1, Y[:, None])).sum()
-        g = p - F.one_hot(Y, out.shape[1]).to(p)
-        H = torch.diag_embed(p) - p[:, :, None] * p[:, None, :]
-        return value, w * g, w[:, :, None] * H
+    @property
+    def _loss(self) -> Loss:
+        """The logistic loss of one logit (two classes), else the multinomial."""
+        return _LOGISTIC if self.n_outputs_ == 1 else _MULTINOMIAL
 
     def _log_proba(self, out: torch.Tensor) -> torch.Tensor:
-        if out.shape[1] == 1:
-            return torch.cat([F.logsigmoid(-out), F.logsigmoid(out)], dim=1)
-        return F.log_softmax(out, dim=1)
+        log_p = self._loss.log_inverse_link
+        if out.shape[1] == 1:  # log(1 - p) and log(p)
+            return torch.cat([log_p(-out), log_p(out)], dim=1)
+        return log_p(out)
 
     def _decode(self, out: torch.Tensor) -> np.ndarray:
         """Class labels of the network outputs ``out``."""

@@ -11,10 +11,10 @@ from ._base import (
     BaseNet,
     ClassifierNet,
     Interval,
-    RegressorNet,
 )
 from ._importance import fit_to_n_features, normalised, theta_norms
 from ._modules import Net
+from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import ElasticNet, HierarchicalElasticNet
 
 
@@ -46,6 +46,7 @@ class _LassoNetFamily:
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
+        max_fun=15000,
         early_stopping=False,
         validation_fraction=0.1,
         warm_start=False,
@@ -65,6 +66,7 @@ class _LassoNetFamily:
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
@@ -74,11 +76,6 @@ class _LassoNetFamily:
 
     def _build_module(self, n_in, n_out, sizes):
         return Net(n_in, n_out, sizes, self.activation, skip=True)
-
-    def _is_smooth(self):
-        # With a hidden layer the hierarchy is a constraint enforced by a proximal
-        # step even at alpha=0, so L-BFGS cannot train it.
-        return self.alpha * self.l1_ratio == 0 and not self._hidden_sizes()
 
     def _penalty_terms(self, module, n):
         l1, l2 = self.alpha * self.l1_ratio, self.alpha * (1 - self.l1_ratio)
@@ -121,7 +118,7 @@ _LASSO_DOC = """{summary}
     Parameters
     ----------
     {common}
-
+{loss_params}
     alpha : float, default=0.01
         Penalty strength, on :class:`~sklearn.linear_model.ElasticNet`'s scale.
 
@@ -175,14 +172,20 @@ _LASSO_DOC = """{summary}
 """
 
 
+@with_loss_parameters
 class LassoNet(_LassoNetFamily, RegressorNet):
     __doc__ = _LASSO_DOC.format(
         summary="Feature-sparse neural network regressor (LassoNet).",
-        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
-        linear="With ``hidden_layer_sizes=()`` this is exactly "
-        ":class:`~sklearn.linear_model.ElasticNet` (one output) or "
-        ":class:`~sklearn.linear_model.MultiTaskElasticNet` (several).",
+        loss="L",
+        linear="``L`` is the data loss chosen by ``loss``, by default\n    "
+        "``1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2``. With\n    "
+        "``hidden_layer_sizes=()`` this is exactly\n    "
+        ":class:`~sklearn.linear_model.ElasticNet` (one output) or\n    "
+        ":class:`~sklearn.linear_model.MultiTaskElasticNet` (several); with\n    "
+        "``loss='quantile'`` and ``l1_ratio=1``\n    "
+        ":class:`~sklearn.linear_model.QuantileRegressor` with the same ``alpha``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="\n    " + LOSS_PARAMS_DOC + "\n",
         fitted=FITTED_ATTRS_DOC,
         see_also="sklearn.linear_model.ElasticNet : The linear special case.\n"
         "    sklearn.linear_model.Lasso : The linear case with ``l1_ratio=1``.\n\n"
@@ -203,6 +206,7 @@ class LassoNetClassifier(_LassoNetFamily, ClassifierNet):
         ":class:`~sklearn.linear_model.LogisticRegression` with the same "
         "``l1_ratio`` and ``C = 1 / (n * alpha)``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
         "        Class labels.",
         see_also="sklearn.linear_model.LogisticRegression : The linear special "

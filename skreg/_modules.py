@@ -146,7 +146,7 @@ class Net(nn.Module):
     def forward(self, x: Tensor, columns: Tensor | None = None) -> Tensor:
         """The outputs; given ``columns``, ``x`` holds only those input columns
         and the weights of every other input are taken as zero (LassoNet's
-        inputs out of use, :class:`skreg._training._FISTA`).
+        inputs out of use, :class:`skreg._solvers.fista.FISTA`).
         """
         out = x
         # ``forward`` rather than ``__call__``: no module here carries hooks, and
@@ -209,7 +209,7 @@ class Net(nn.Module):
 
         Affine maps commute with affine combinations: at ``p + b (p - q)`` that
         part is ``A(p) + b (A(p) - A(q))``, without a product with ``x``.
-        :class:`skreg._training._FISTA` takes its gradient at the momentum
+        :class:`skreg._solvers.fista.FISTA` takes its gradient at the momentum
         point that way, one matrix product of three.
         """
         out, _, affine = self._pass(x, columns, None, keep=True)

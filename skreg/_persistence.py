@@ -37,8 +37,9 @@ FORMAT_VERSION = 1
 _HEADER = "__skreg__"
 # Arrays the format stores as they are: booleans, numbers, fixed-width strings.
 _ARRAY_KINDS = set("biufcUS")
-# Runtime hooks, not model state: never saved.
-_SKIP_ATTRIBUTES = {"_skl_callbacks", "_sklearn_version"}
+# Runtime hooks and a warm start's solver state (see BaseNet.__getstate__),
+# not model state: never saved.
+_SKIP_ATTRIBUTES = {"_skl_callbacks", "_sklearn_version", "_solver_state"}
 
 
 class InconsistentVersionWarning(UserWarning):

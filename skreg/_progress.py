@@ -1,6 +1,6 @@
 """Progress reporting hooks for the one training loop.
 
-A hook is handed to :func:`skreg._training.train`; the loop's ``_Monitor`` calls
+A hook is handed to :func:`skreg._training.train`; the loop's ``Monitor`` calls
 its ``iteration_end(history)`` after every iteration (a True return stops
 training) and ``close()`` when training ends. Two hooks exist:
 

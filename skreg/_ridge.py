@@ -8,8 +8,8 @@ from ._base import (
     BaseNet,
     ClassifierNet,
     Interval,
-    RegressorNet,
 )
+from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import L2
 
 
@@ -31,6 +31,7 @@ class _RidgeFamily:
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
+        max_fun=15000,
         early_stopping=False,
         validation_fraction=0.1,
         warm_start=False,
@@ -47,6 +48,7 @@ class _RidgeFamily:
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
@@ -68,7 +70,7 @@ _RIDGE_DOC = """{summary}
     Parameters
     ----------
     {common}
-
+{loss_params}
     alpha : float, default=1.0
         L2 strength, on :class:`~sklearn.linear_model.Ridge`'s scale.
 
@@ -88,13 +90,19 @@ _RIDGE_DOC = """{summary}
 """
 
 
+@with_loss_parameters
 class RidgeNet(_RidgeFamily, RegressorNet):
     __doc__ = _RIDGE_DOC.format(
         summary="Neural network regressor with an L2 penalty on its weights.",
-        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
-        linear="With ``hidden_layer_sizes=()`` this is exactly "
-        ":class:`~sklearn.linear_model.Ridge` with the same ``alpha``.",
+        loss="L",
+        linear="``L`` is the data loss chosen by ``loss``, by default\n    "
+        "``1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2``. With\n    "
+        "``hidden_layer_sizes=()`` this is exactly\n    "
+        ":class:`~sklearn.linear_model.Ridge` with the same ``alpha``, and with\n    "
+        "``loss='poisson'`` :class:`~sklearn.linear_model.PoissonRegressor`\n    "
+        "with ``alpha / n``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="\n    " + LOSS_PARAMS_DOC + "\n",
         fitted=FITTED_ATTRS_DOC,
         see_also="sklearn.linear_model.Ridge : The linear special case.\n    "
         "sklearn.neural_network.MLPRegressor : Whose ``alpha`` depends on the "
@@ -114,6 +122,7 @@ class RidgeNetClassifier(_RidgeFamily, ClassifierNet):
         linear="With ``hidden_layer_sizes=()`` this is exactly "
         ":class:`~sklearn.linear_model.LogisticRegression` with ``C=1/alpha``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
         "        Class labels.",
         see_also="sklearn.linear_model.LogisticRegression : The linear special "

@@ -8,6 +8,19 @@ exactly: an L1 penalty produces coefficients that are exactly zero.
 
 Tensors follow :class:`torch.nn.Linear`'s layout, ``(n_out, n_in)``: column ``j``
 holds what input feature ``j`` feeds forward.
+
+Each penalty declares its ``kind`` on its tensors, which is what solvers are
+chosen by (:func:`skreg._solvers.select_solver`):
+
+- ``"smooth"``: no non-smooth part, no proximal step (:class:`L2`);
+- ``"l1"``: the non-smooth part is an elementwise ``l1 * sum |t|`` on one
+  tensor, given by ``l1_part`` (:class:`ElasticNet` with one output row);
+- ``"group_l1"``: it is ``l1 * sum_j ||t[:, j]||_2`` on one tensor, given by
+  ``l1_part`` (:class:`ElasticNet` with several output rows);
+- ``"hierarchical"``: a proximal step that ties the tensors together, and an
+  input whose columns are zero in all of them stays zero under it while its
+  gradient is zero, so a solver may leave it out of its evaluations
+  (:class:`HierarchicalElasticNet`).
 """
 
 from __future__ import annotations
@@ -32,11 +45,17 @@ def _sum_squares(tensors: list[Tensor]) -> Tensor:
 class L2:
     """Ridge penalty ``strength / 2 * sum_t ||t||_F^2``; smooth, so no proximal step."""
 
-    smooth_only = True
-    ties_inputs = False  # see HierarchicalElasticNet
-
     def __init__(self, strength: float):
         self.strength = float(strength)
+
+    def kind(self, tensors: list[Tensor]) -> str:
+        """``"smooth"``: no proximal step."""
+        return "smooth"
+
+    @property
+    def smooth_strength(self) -> float:
+        """The strength of the smooth (quadratic) part; zero: none."""
+        return self.strength
 
     def value(self, tensors: list[Tensor]) -> Tensor:
         """Penalty value; all of it is smooth."""
@@ -52,11 +71,6 @@ class L2:
     def prox(self, tensors: list[Tensor], step: float) -> None:
         """Nothing to do: the whole penalty is smooth."""
 
-    def bound_form(self, tensors: list[Tensor]) -> None:
-        """No non-smooth part to rewrite."""
-
-    group_form = bound_form
-
 
 class ElasticNet:
     """Feature-wise elastic net on ``theta`` (the first tensor).
@@ -67,12 +81,26 @@ class ElasticNet:
     which removes a feature from every output at once.
     """
 
-    smooth_only = False
-    ties_inputs = False  # see HierarchicalElasticNet
-
     def __init__(self, l1: float, l2: float):
         self.l1 = float(l1)
         self.l2 = float(l2)
+
+    def kind(self, tensors: list[Tensor]) -> str:
+        """``"l1"`` with one output row (the group norm of one row is
+        ``|theta_j|``), else ``"group_l1"``.
+        """
+        return "l1" if tensors[0].shape[0] == 1 else "group_l1"
+
+    def l1_part(self, tensors: list[Tensor]) -> tuple[Tensor, float]:
+        """``(theta, l1)``: the non-smooth part is ``l1`` times the sum of the
+        column norms of ``theta`` (of its entries' magnitudes with one row).
+        """
+        return tensors[0], self.l1
+
+    @property
+    def smooth_strength(self) -> float:
+        """The strength of the smooth (L2) part; zero: none."""
+        return self.l2
 
     def value(self, tensors: list[Tensor]) -> Tensor:
         """Penalty value, both parts."""
@@ -99,21 +127,6 @@ class ElasticNet:
         """
         tensors[0].copy_(group_soft_threshold(tensors[0], step * self.l1))
 
-    def bound_form(self, tensors: list[Tensor]) -> tuple[Tensor, float] | None:
-        """Return ``(theta, l1)`` when the L1 part is elementwise, else None.
-
-        With one output row the non-smooth part is ``l1 * sum |theta|``, which a
-        bound-constrained solver handles through ``theta = theta_plus -
-        theta_minus`` with both halves non-negative.
-        """
-        return (tensors[0], self.l1) if tensors[0].shape[0] == 1 else None
-
-    def group_form(self, tensors: list[Tensor]) -> tuple[Tensor, float]:
-        """Return ``(theta, l1)``: the L1 part is ``l1`` times the sum of the
-        column norms of ``theta``, a group per feature (proximal Newton).
-        """
-        return tensors[0], self.l1
-
 
 class HierarchicalElasticNet(ElasticNet):
     """LassoNet's penalty: :class:`ElasticNet` on ``theta`` under the hierarchy.
@@ -124,21 +137,21 @@ class HierarchicalElasticNet(ElasticNet):
     step is Hier-Prox (Lemhadri et al., JMLR 2021, Algorithm 2).
     """
 
-    # Its two tensors are every weight that reads the inputs, and an input whose
-    # columns are zero in both stays zero under the proximal step while its
-    # gradient is zero: a solver may leave such inputs out of its evaluations.
-    ties_inputs = True
-
     def __init__(self, l1: float, l2: float, M: float):
         super().__init__(l1, l2)
         self.M = float(M)
 
-    def bound_form(self, tensors: list[Tensor]) -> None:
-        """Return None: the hierarchy is not a bound constraint."""
-        return None
+    def kind(self, tensors: list[Tensor]) -> str:
+        """``"hierarchical"``: its two tensors are every weight that reads the
+        inputs, and an input whose columns are zero in both stays zero under
+        the proximal step while its gradient is zero.
+        """
+        return "hierarchical"
 
-    def group_form(self, tensors: list[Tensor]) -> None:
-        """Return None: the hierarchy ties the hidden layer to ``theta``."""
+    def l1_part(self, tensors: list[Tensor]):
+        """None: the hierarchy ties the hidden layer to ``theta``; only a
+        proximal step handles it.
+        """
         return None
 
     @torch.no_grad()

@@ -1,6 +1,5 @@
 """Behaviour of the six estimators: objectives, reproducibility, errors, dropout."""
 
-import math
 import pickle
 import re
 import warnings
@@ -11,7 +10,7 @@ import torch
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.linear_model import Lasso, Ridge
+from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -23,7 +22,6 @@ from skreg import (
     LassoNetClassifier,
     RidgeNet,
     RidgeNetClassifier,
-    regularization_path,
 )
 
 REGRESSORS = [RidgeNet, LassoNet, DropoutMLP]
@@ -131,15 +129,15 @@ def test_only_identical_rows_are_merged(sparse):
     apart, and true duplicates still merge."""
     from scipy import sparse as sp
 
-    from skreg._base import _merge_duplicates
+    from skreg._rows import merge_duplicates
 
     X = np.full((40, 1), 1e12)
     y = (np.arange(40) * 1e-5).reshape(-1, 1)
     as_input = sp.csr_matrix if sparse else np.asarray
-    X_out, Y_out, weight, order = _merge_duplicates(as_input(X), y, None)
+    X_out, Y_out, weight, order = merge_duplicates(as_input(X), y, None)
     assert X_out.shape[0] == 40 and weight is None and sorted(order) == list(range(40))
     rows = np.r_[np.arange(40), np.arange(5)]  # the first 5 rows twice
-    X_out, Y_out, weight, order = _merge_duplicates(as_input(X[rows]), y[rows], None)
+    X_out, Y_out, weight, order = merge_duplicates(as_input(X[rows]), y[rows], None)
     assert X_out.shape[0] == 40 and order is None
     np.testing.assert_array_equal(np.sort(Y_out.ravel()), y.ravel())
     np.testing.assert_array_equal(weight[np.argsort(Y_out.ravel())], [2] * 5 + [1] * 35)
@@ -315,28 +313,6 @@ def test_early_stopping_keeps_dropout_on_while_training(regression, monkeypatch)
     batches_per_epoch = -(-int(len(X) * 0.9) // 200)
     assert modes.count(True) == 5 * batches_per_epoch
     assert not est.module_.training
-
-
-def test_adam_prox_reaches_lasso_zeros():
-    # Sparse truth: 3 informative inputs of 12. Adam moves every coordinate by
-    # about lr per step, so a prox thresholding by lr * alpha never zeroes the
-    # noise inputs; in Adam's metric its fixed points are Lasso's.
-    rng = np.random.RandomState(0)
-    X = rng.standard_normal((400, 12))
-    y = X[:, :3] @ np.array([1.5, -2.0, 1.0]) + 0.1 * rng.standard_normal(400)
-    alpha = 0.1
-    lasso = Lasso(alpha=alpha).fit(X, y)
-    est = LassoNet(
-        hidden_layer_sizes=(),
-        alpha=alpha,
-        solver="adam",
-        batch_size=200,
-        learning_rate_init=0.01,
-        max_iter=300,
-        random_state=0,
-    ).fit(X, y)
-    np.testing.assert_array_equal(est.coef_ != 0, lasso.coef_ != 0)
-    np.testing.assert_allclose(est.coef_, lasso.coef_, atol=0.1)
 
 
 def test_convergence_warning_and_n_iter(regression):
@@ -576,185 +552,13 @@ def test_warm_start_refuses_other_features_or_classes(regression, iris):
         reg.fit(X[:, :2], y)
 
 
-@pytest.mark.parametrize("name", ["adam", "adam without the fused kernel", "sgd"])
-def test_optimizers_match_torch_optim_bit_for_bit(name, monkeypatch):
-    # skreg's own Adam/SGD (torch.optim imports torch._dynamo on first use) run
-    # on one flat vector: the same update, element by element, as torch's.
-    from skreg import _training
-    from skreg._training import _SGD, _Adam, _Flat
+def test_only_warm_start_keeps_the_solver_state(regression, tmp_path):
+    # L-BFGS's memory (20 parameter vectors) stays with the estimator only for
+    # a warm start, which reads it; it never reaches a pickle, a deep copy or a
+    # saved file, and a cold fit drops it.
+    import copy
 
-    if name != "sgd":
-        fused = name == "adam"
-        if fused and not _training._has_fused_adam("cpu"):
-            pytest.skip("this torch has no fused Adam kernel for the CPU (< 2.4)")
-        monkeypatch.setattr(_training, "_has_fused_adam", lambda device: fused)
-
-    gen = torch.Generator().manual_seed(0)
-    shapes = [(7, 3), (7,), (1, 7), (1,)]
-    ours = [torch.nn.Parameter(torch.randn(s, generator=gen)) for s in shapes]
-    theirs = [torch.nn.Parameter(p.detach().clone()) for p in ours]
-    flat = _Flat(ours)
-    if name != "sgd":
-        mine, reference = _Adam(flat, lr=0.01), torch.optim.Adam(theirs, lr=0.01)
-    else:
-        mine = _SGD(flat, lr=0.01)
-        reference = torch.optim.SGD(theirs, lr=0.01, momentum=0.9, nesterov=True)
-    for _ in range(5):
-        grads = [torch.randn(s, generator=gen) for s in shapes]
-        mine.zero_grad()
-        for p, g in zip(ours, grads, strict=True):
-            p.grad.add_(g)
-        for p, g in zip(theirs, grads, strict=True):
-            p.grad = g.clone()
-        mine.step()
-        reference.step()
-    for a, b in zip(ours, theirs, strict=True):
-        assert torch.equal(a.detach(), b.detach())
-    flat.release()
-
-
-@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
-@pytest.mark.parametrize("hidden", [(), (6,), (5, 4)])
-@pytest.mark.parametrize("skip", [False, True])
-@pytest.mark.parametrize("restricted", [False, True])
-@pytest.mark.parametrize("estimator", [RidgeNet, RidgeNetClassifier])
-@pytest.mark.parametrize("n_outputs", [1, 3])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_closed_form_gradient_equals_autograd(
-    activation, hidden, skip, restricted, estimator, n_outputs, weighted, loss_targets
-):
-    # Without dropout a step takes its gradient from Net.backward_, not from
-    # autograd: the same loss and the same gradient in every parameter, for
-    # every loss (squared error, logistic, softmax), activation, skip
-    # connection and restriction to some input columns (LassoNet's FISTA).
-    from skreg._modules import Net
-    from skreg._training import Objective, _Flat
-
-    rng = np.random.RandomState(n_outputs + len(hidden))
-    n, d = 40, 7
-    X = torch.tensor(rng.standard_normal((n, d)))
-    Y, weight = loss_targets(rng, estimator is not RidgeNet, n, n_outputs)
-    weight = weight if weighted else None
-    net = Net(d, n_outputs, hidden, activation, skip=skip).double()
-    net.reset_parameters(torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        for p in net.parameters():  # off zero, and some ReLUs off
-            p.add_(torch.tensor(rng.standard_normal(p.shape)))
-    columns = torch.tensor([0, 2, 3, 6]) if restricted else None
-    if columns is not None:  # the other inputs' weights are zero
-        with torch.no_grad():
-            others = torch.tensor([1, 4, 5])
-            net.theta[:, others] = 0
-            if net.first_hidden is not None:
-                net.first_hidden[:, others] = 0
-    objective = Objective(
-        net, X, Y, weight, estimator._loss, gradient=estimator._loss_gradient
-    )
-    flat = _Flat(list(net.parameters()))
-    results = []
-    for closed in (True, False):
-        objective.gradient = estimator._loss_gradient if closed else None
-        assert objective.closed_form is closed
-        objective.restrict(columns)
-        flat.grad.zero_()
-        loss = objective.data_gradient()
-        results.append((loss, flat.grad.clone()))
-    (closed_loss, closed_grad), (auto_loss, auto_grad) = results
-    torch.testing.assert_close(closed_loss, auto_loss, rtol=1e-13, atol=0)
-    torch.testing.assert_close(closed_grad, auto_grad, rtol=1e-11, atol=1e-14)
-    assert closed_grad.abs().max() > 0
-    flat.release()
-
-
-@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
-@pytest.mark.parametrize("hidden", [(6,), (5, 4)])
-@pytest.mark.parametrize("skip", [False, True])
-@pytest.mark.parametrize("restricted", [False, True])
-def test_affine_part_of_the_outputs_commutes_with_combinations(
-    activation, hidden, skip, restricted
-):
-    # Net.outputs gives forward's outputs to the bit and the part affine in the
-    # weights reading the inputs; at p + b (p - q) that part, combined from
-    # those at p and q, gives backward_ the loss and gradient it computes itself.
-    from skreg._modules import Net
-    from skreg._training import Objective, _Flat
-
-    rng = np.random.RandomState(len(hidden))
-    n, d = 30, 7
-    X = torch.tensor(rng.standard_normal((n, d)))
-    Y = torch.tensor(rng.standard_normal((n, 2)))
-    net = Net(d, 2, hidden, activation, skip=skip).double()
-    flat = _Flat(list(net.parameters()))
-    columns = torch.tensor([0, 2, 3, 6]) if restricted else None
-    weights = [net.linears[0].weight] + ([net.skip.weight] if skip else [])
-
-    def draw():
-        point = torch.tensor(rng.standard_normal(flat.vector.shape))
-        flat.vector.copy_(point)
-        if columns is not None:  # the other inputs' weights are zero
-            with torch.no_grad():
-                for w in weights:
-                    w[:, [1, 4, 5]] = 0
-        return flat.vector.clone()
-
-    X_in = X if columns is None else X[:, columns]
-    objective = Objective(
-        net, X, Y, None, RidgeNet._loss, gradient=RidgeNet._loss_gradient
-    )
-    objective.restrict(columns)
-    points, affine = [draw(), draw()], []  # p, q
-    for point in points:
-        flat.vector.copy_(point)
-        out, part = net.outputs(X_in, columns)
-        assert torch.equal(out, net(X_in, columns))
-        first = net.linears[0].weight if columns is None else weights[0][:, columns]
-        torch.testing.assert_close(
-            part[0], X_in @ first.t() + net.linears[0].bias, rtol=1e-14, atol=0
-        )
-        assert (part[1] is None) is not skip
-        affine.append(part)
-    (p, q), b = points, 0.7
-    combined = tuple(
-        None if a is None else torch.lerp(c, a, 1 + b)  # a + b (a - c)
-        for a, c in zip(*affine, strict=True)
-    )
-    results = []
-    for given in (combined, None):
-        flat.vector.copy_(p + b * (p - q))
-        flat.grad.zero_()
-        loss = objective.data_gradient(affine=given)
-        results.append((loss, flat.grad.clone()))
-    (loss, grad), (direct_loss, direct_grad) = results
-    torch.testing.assert_close(loss, direct_loss, rtol=1e-12, atol=0)
-    torch.testing.assert_close(grad, direct_grad, rtol=1e-10, atol=1e-12)
-    # The given part is what the pass uses: p's alone gives p's loss.
-    assert objective.data_gradient(affine=affine[0]) != direct_loss
-    flat.release()
-
-
-def test_dropout_and_sparse_inputs_take_the_gradient_from_autograd():
-    from scipy import sparse
-
-    from skreg._modules import Net
-    from skreg._training import Objective
-
-    X, Y = torch.zeros(4, 3), torch.zeros(4, 1)
-    loss, gradient = RidgeNet._loss, RidgeNet._loss_gradient
-    assert Objective(Net(3, 1, (2,)), X, Y, None, loss, gradient=gradient).closed_form
-    dropout = Net(3, 1, (2,), dropout=0.5)
-    assert not Objective(dropout, X, Y, None, loss, gradient=gradient).closed_form
-    csr = sparse.csr_matrix(np.eye(4, 3))
-    assert not Objective(
-        Net(3, 1, (2,)), csr, Y, None, loss, gradient=gradient
-    ).closed_form
-    sequential = torch.nn.Sequential(torch.nn.Linear(3, 1))
-    assert not Objective(sequential, X, Y, None, loss, gradient=gradient).closed_form
-
-
-def test_only_warm_start_keeps_the_solver_state(regression):
-    # L-BFGS's memory (20 parameter vectors) stays beside the module only for a
-    # warm start, which reads it; it never reaches a pickle.
-    from skreg._base import _SOLVER_STATE
+    from skreg import load, save
 
     X, y = regression
     cold = RidgeNet(hidden_layer_sizes=(16,), max_iter=5, random_state=0)
@@ -762,9 +566,17 @@ def test_only_warm_start_keeps_the_solver_state(regression):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         cold.fit(X, y), warm.fit(X, y)
-    assert cold.module_ not in _SOLVER_STATE
-    assert len(_SOLVER_STATE[warm.module_]["lbfgs_pairs"]) == 5
+    assert not hasattr(cold, "_solver_state")
+    assert len(warm._solver_state["lbfgs_pairs"]) == 5
     assert "lbfgs_pairs" not in pickle.dumps(warm).decode("latin-1")
+    assert not hasattr(copy.deepcopy(warm), "_solver_state")
+    assert not hasattr(pickle.loads(pickle.dumps(warm)), "_solver_state")
+    save(warm, tmp_path / "warm.skreg")
+    assert not hasattr(load(tmp_path / "warm.skreg"), "_solver_state")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm.set_params(warm_start=False).fit(X, y)
+    assert not hasattr(warm, "_solver_state")
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -782,165 +594,3 @@ def test_warm_start_after_changing_activation_and_dropout(regression):
     assert est.module_.mode_dependent and not est.module_.training
     reference = clone(est).set_params(warm_start=False).fit(X, y)
     assert [type(m) for m in reference.module_.mlp] == layers
-
-
-def test_warm_lbfgs_drops_pairs_without_positive_curvature(regression, monkeypatch):
-    # A warm start at a much smaller alpha removes most of the penalty's
-    # curvature from the inherited pairs: those left with s'y <= 0 would make
-    # the inverse Hessian indefinite, so they are dropped.
-    import skreg._training as training
-
-    X, y = regression
-    seen = []
-    direction = training._LBFGS._direction
-
-    def spy(g, S, Y, rho):
-        seen.extend(float(s @ y_) for s, y_ in zip(S, Y, strict=True))
-        return direction(g, S, Y, rho)
-
-    est = RidgeNet(hidden_layer_sizes=(16,), alpha=1000.0, max_iter=50)
-    est.set_params(random_state=0, warm_start=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit(X, y)
-        monkeypatch.setattr(training._LBFGS, "_direction", staticmethod(spy))
-        est.set_params(alpha=0.0, max_iter=5).fit(X, y)
-    assert seen and min(seen) > 0
-
-
-def test_path_lbfgs_starts_where_the_previous_fit_ended(regression, monkeypatch):
-    """Each later fit of a path starts from the data loss and gradient cached
-    where the previous fit ended, with no evaluation of its own, and adds the
-    new alpha's penalty: the start is the objective evaluated afresh."""
-    import skreg._training as training
-
-    X, y = regression
-    starts, start = [], training._LBFGS._start
-
-    def checked_start(solver):
-        calls, evaluate = [], solver._evaluate
-        solver._evaluate = lambda x: calls.append(1) or evaluate(x)
-        value, grad = start(solver)
-        fresh_value, fresh_grad = evaluate(solver.flat.vector.double())
-        starts.append(len(calls))
-        assert value == pytest.approx(fresh_value, rel=1e-12)
-        torch.testing.assert_close(grad, fresh_grad, rtol=1e-10, atol=1e-12)
-        return value, grad
-
-    monkeypatch.setattr(training._LBFGS, "_start", checked_start)
-    est = RidgeNet(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
-    path = regularization_path(est, X, y, alphas=[0.01, 0.1, 1.0], path_max_iter=5)
-    assert path.estimator.solver_ == "lbfgs"
-    assert starts == [1, 0, 0]
-
-
-def test_float32_network_on_huge_inputs_trains(regression):
-    # float32 sums of squares of the gradient overflow at these scales; the
-    # L-BFGS algebra runs in float64, so the fit trains instead of stopping at
-    # once as "converged".
-    X, y = regression
-    est = RidgeNet(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit((X * 1e16).astype(np.float32), y)
-    assert est.n_iter_ > 5
-    # 0.0003-0.03 of the first loss over random_state 0-7 (20 iterations)
-    assert est.loss_curve_[-1] < 0.1 * est.loss_curve_[0]
-
-
-def test_wolfe_search_meets_the_strong_wolfe_conditions():
-    # phi(t) = (t - c)^2 along a descent direction from t = 0: the search
-    # lengthens a short first trial (c = 7), shortens a long one (c = 0.1), and
-    # backs off where the objective is not finite (NaN beyond t = 0.3).
-    from skreg._training import _wolfe_search
-
-    for c, nan_beyond in [(7.0, None), (0.1, None), (7.0, 0.3)]:
-
-        def phi(t, c=c, nan_beyond=nan_beyond):
-            if nan_beyond is not None and t > nan_beyond:
-                return math.nan, math.nan, None
-            return (t - c) ** 2, 2 * (t - c), torch.tensor(2 * (t - c))
-
-        f0, slope = c**2, -2 * c
-        t, f, _ = _wolfe_search(phi, f0, slope)
-        assert t > 0 and f == (t - c) ** 2
-        assert f <= f0 + 1e-4 * t * slope
-        if nan_beyond is None:
-            assert abs(2 * (t - c)) <= 0.9 * abs(slope)
-        else:
-            assert t <= nan_beyond
-
-
-def test_two_loop_recursion_applies_the_inverse_bfgs_update():
-    """With as many A-conjugate pairs as dimensions from a quadratic, the
-    two-loop recursion returns ``-A^{-1} g`` (BFGS's hereditary property);
-    torch tensors (CUDA's branch) and numpy arrays (the CPU's) give the same
-    direction."""
-    from skreg._training import _LBFGS, _two_loop
-
-    rng = np.random.default_rng(0)
-    B = rng.normal(size=(6, 6))
-    A = B @ B.T + 6 * np.eye(6)
-    S = list(np.linalg.eigh(A)[1].T)  # eigenvectors: conjugate directions
-    Y = [A @ s for s in S]
-    g = rng.normal(size=6)
-    rho = [1 / (s @ y) for s, y in zip(S, Y, strict=True)]
-    reference = _two_loop(g, S, Y, rho)
-    np.testing.assert_allclose(reference, -np.linalg.solve(A, g), rtol=1e-8)
-    tensors = [torch.as_tensor(v) for v in [g, *S, *Y]]
-    direction = _two_loop(tensors[0], tensors[1:7], tensors[7:], rho)
-    np.testing.assert_allclose(direction.numpy(), reference, rtol=1e-12)
-    on_cpu = _LBFGS._direction(tensors[0], S, Y, rho)  # the CPU's numpy pairs
-    np.testing.assert_allclose(on_cpu.numpy(), reference, rtol=1e-12)
-    np.testing.assert_array_equal(tensors[0].numpy(), g)  # g is left as it was
-
-
-def test_network_lbfgs_reaches_its_tolerance(regression):
-    # skreg's L-BFGS (networks) stops on the largest gradient entry relative to
-    # the start: at tol=1e-7 the documented objective's gradient is that small
-    # (tanh: ReLU's kinks leave no gradient to vanish at some minima; the loss
-    # stall rule of networks, as in scikit-learn's MLP, is switched off).
-    X, y = regression
-    est = RidgeNet(
-        hidden_layer_sizes=(4,),
-        activation="tanh",
-        alpha=1.0,
-        tol=1e-7,
-        n_iter_no_change=5000,
-        max_iter=5000,
-        random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        est.fit(X, y)
-    assert est.solver_ == "lbfgs" and 10 < est.n_iter_ < 5000
-    module = est.module_
-    Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
-    initial = clone(est).set_params(max_iter=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        initial.fit(X, y)
-
-    def gradient(m):
-        ps = list(m.parameters())
-        data = 0.5 * ((m(Xt).squeeze(1) - yt) ** 2).mean()
-        penalty = sum((w**2).sum() for w in m.weights()) / (2 * len(y))
-        grads = torch.autograd.grad(data + est.alpha * penalty, ps)
-        return max(float(g.abs().max()) for g in grads)
-
-    # (the reference is after one iteration: within 1e-5 of it.)
-    assert gradient(module) <= 1e-5 * gradient(initial.module_)
-
-
-def test_fitted_parameters_own_their_storage(regression):
-    # Training makes every parameter a view into one flat vector; afterwards each
-    # must own its storage again, or a pickle would carry the whole vector once
-    # per parameter.
-    X, y = regression
-    for est in [RidgeNet(hidden_layer_sizes=(8,), max_iter=5), RidgeNet(solver="adam")]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            est.set_params(max_iter=3).fit(X, y)
-        for p in est.module_.parameters():
-            assert p.untyped_storage().nbytes() == p.numel() * p.element_size()
-            assert p.grad is None

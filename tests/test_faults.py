@@ -15,7 +15,8 @@ from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
 
-from skreg import DropoutMLP, RidgeNet, RidgeNetClassifier, _training
+from skreg import DropoutMLP, RidgeNet, RidgeNetClassifier
+from skreg._objective import Objective
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def diabetes():
 @pytest.fixture
 def data_fault(monkeypatch):
     """``data_fault(k, exc)`` makes the k-th objective evaluation raise ``exc``."""
-    original = _training.Objective._batch
+    original = Objective._batch
 
     def install(k, exc):
         calls = []
@@ -38,11 +39,11 @@ def data_fault(monkeypatch):
                 raise exc
             return original(self, *args, **kwargs)
 
-        monkeypatch.setattr(_training.Objective, "_batch", data)
+        monkeypatch.setattr(Objective, "_batch", data)
         return calls
 
     yield install
-    monkeypatch.setattr(_training.Objective, "_batch", original)
+    monkeypatch.setattr(Objective, "_batch", original)
 
 
 def _state(est):
@@ -152,12 +153,12 @@ def test_fista_backtracking_ends_when_values_never_decrease(diabetes, monkeypatc
     from skreg import LassoNet
 
     X, y = diabetes
-    original = _training.Objective.data
+    original = Objective.data
 
     def data_above_the_bound(self, idx=None):  # trial points: no gradient
         return original(self, idx) + 10.0
 
-    monkeypatch.setattr(_training.Objective, "data", data_above_the_bound)
+    monkeypatch.setattr(Objective, "data", data_above_the_bound)
     est = LassoNet(hidden_layer_sizes=(4,), solver="fista", max_iter=2)
     done = []
     fit = threading.Thread(target=lambda: done.append(est.fit(X, y)), daemon=True)

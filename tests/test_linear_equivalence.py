@@ -15,7 +15,6 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-import torch
 from sklearn.base import clone
 from sklearn.datasets import (
     load_breast_cancer,
@@ -464,87 +463,6 @@ def test_newton_keeps_multinomial_intercepts_centred():
     _assert_same(ours, ref, sparse=False)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_active_set_solve_meets_optimality_conditions(seed):
-    """The inner solver of proximal Newton, on random problems: correlated
-    features (where plain primal-dual active sets cycle), singular ``A``,
-    unpenalised coordinates, cold and warm starts."""
-    from skreg._training import _active_set_solve, _pdas
-
-    rng = np.random.RandomState(seed)
-    n, p = (40, 25) if seed % 2 else (15, 25)  # p > n: A is singular
-    common = rng.standard_normal((n, 1))
-    X = rng.standard_normal((n, p)) + 3 * common  # strongly correlated columns
-    X = np.hstack([X, np.ones((n, 1))])
-    y = X[:, :3] @ np.array([2.0, -1.0, 0.5]) + rng.standard_normal(n)
-    A, b = X.T @ X / n, X.T @ y / n
-    if seed >= 4:
-        A += 0.1 * np.eye(p + 1)
-    scale = float(np.abs(b[:-1]).max())
-    l1 = np.full(p + 1, 0.05 * scale)
-    l1[-1] = 0.0  # an intercept
-    cycled = False
-    for start in [np.zeros(p + 1), None]:
-        if start is None:  # warm start from the solution at a larger l1
-            start = _active_set_solve(A, b, 2 * l1, np.zeros_like(b))
-        cycled |= not _pdas(A, b, l1, start)[1]
-        z = _active_set_solve(A, b, l1, start)
-        r = b - A @ z
-        tol = 1e-9 * scale
-        nonzero = z != 0
-        np.testing.assert_allclose(
-            r[nonzero], l1[nonzero] * np.sign(z[nonzero]), atol=tol
-        )
-        assert np.all(np.abs(r[~nonzero]) <= l1[~nonzero] + tol)
-        assert 0 < nonzero[:-1].sum() < p
-    if seed == 0:
-        assert cycled  # the fallback was exercised
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_group_active_set_meets_optimality_conditions(seed):
-    """The group inner solver of proximal Newton on random problems: groups of
-    three correlated coordinates with non-isotropic blocks (a softmax's),
-    unpenalised coordinates, singular ``A``, cold and warm starts."""
-    from skreg._training import _group_active_set, _Groups
-
-    rng = np.random.RandomState(seed)
-    n_groups, K = 12, 3
-    n = 20 if seed % 2 else 60  # 20 < 39 coordinates: A is singular
-    common = rng.standard_normal((n, 1))
-    X = rng.standard_normal((n, n_groups * K + K)) + 2 * common
-    A = X.T @ X / n
-    b = A @ np.concatenate([rng.standard_normal(2 * K), np.zeros(10 * K + K)])
-    b += 0.1 * rng.standard_normal(len(b))
-    # Coordinates (output k, input j) in row-major order, the intercepts last.
-    index = np.concatenate([np.tile(np.arange(n_groups), K), -np.ones(K, int)])
-    # A fraction of the smallest strength that zeroes every group (after fitting
-    # the unpenalised coordinates alone): larger where A is singular, whose
-    # weakly penalised solutions are huge and dense.
-    free = index < 0
-    r0 = b - A[:, free] @ np.linalg.lstsq(A[np.ix_(free, free)], b[free])[0]
-    lam_max = _Groups(index, np.zeros(n_groups)).norms(r0).max()
-    groups = _Groups(index, np.full(n_groups, (0.5 if seed % 2 else 0.1) * lam_max))
-    cold = _group_active_set(A, b, np.zeros_like(b), groups)
-    warm_start = _group_active_set(
-        A, b, np.zeros_like(b), _Groups(index, 2 * groups.lam)
-    )
-    for z in [cold, _group_active_set(A, b, warm_start, groups)]:
-        r = b - A @ z
-        norms = groups.norms(z)
-        assert 0 < (norms > 0).sum() < n_groups
-        assert groups.violation(z, -r) <= 1e-9 * np.abs(b).max()
-        # Zero groups: exactly zero, with ||r_g|| <= lam_g.
-        for g, m in enumerate(groups.members):
-            if norms[g] == 0:
-                assert np.all(z[m] == 0)
-                assert np.linalg.norm(r[m]) <= groups.lam[g] * (1 + 1e-9)
-            else:  # r_g = lam_g z_g / ||z_g||
-                np.testing.assert_allclose(
-                    r[m], groups.lam[g] * z[m] / norms[g], atol=1e-9 * np.abs(b).max()
-                )
-
-
 @pytest.mark.parametrize(
     "model, ref",
     [
@@ -595,75 +513,6 @@ def test_newton_on_sparse_input_equals_dense(model, data):
         sparse.intercept_, dense.intercept_, rtol=1e-10, atol=1e-12
     )
     np.testing.assert_array_equal(sparse.coef_ == 0, dense.coef_ == 0)
-
-
-@pytest.mark.parametrize("K", [1, 3])
-def test_newton_hessian_blocks_chunked_and_sparse(K):
-    """Newton's data Hessian ``sum_i H_i (x) x1_i x1_i^T`` and linear term
-    ``sum_i g_i (x) x1_i`` in centred inputs ``x1_i = (x_i - mean, 1)``, formed
-    a chunk of rows at a time (no float64 copy of the whole X) or by scipy for
-    sparse X, equal the direct formulas."""
-    from skreg._training import _gram_blocks, _gram_vector
-
-    rng = np.random.RandomState(K)
-    X = (rng.standard_normal((50, 4)) + [0, 3, -50, 0]).astype(np.float32)
-    mean = X.astype(np.float64).mean(axis=0) + rng.standard_normal(4)
-    A = rng.standard_normal((50, K, K))
-    H_out = torch.tensor(A @ A.transpose(0, 2, 1))  # a PSD block per sample
-    X1 = np.hstack([X.astype(np.float64) - mean, np.ones((50, 1))])
-    expected = np.einsum("ikl,ij,im->kjlm", H_out.numpy(), X1, X1).reshape(5 * K, -1)
-    chunked = _gram_blocks(torch.from_numpy(X), H_out, mean, chunk=7)
-    from_sparse = _gram_blocks(sp.csr_matrix(X), H_out, mean)
-    np.testing.assert_allclose(chunked, expected, rtol=1e-12, atol=1e-10)
-    np.testing.assert_allclose(from_sparse, expected, rtol=1e-12, atol=1e-10)
-    # The linear term (the gradient in the parameters), in the same layout.
-    g = torch.tensor(rng.standard_normal((50, K)))
-    expected = np.einsum("ik,ij->kj", g.numpy(), X1).reshape(-1)
-    for X_ in (torch.from_numpy(X), sp.csr_matrix(X)):
-        kwargs = {} if sp.issparse(X_) else {"chunk": 7}
-        got = _gram_vector(X_, g, mean, **kwargs)
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)
-
-
-@pytest.mark.parametrize(
-    "estimator, K",
-    [(RidgeNet, 1), (RidgeNet, 3), (RidgeNetClassifier, 1), (RidgeNetClassifier, 4)],
-)
-@pytest.mark.parametrize("weighted", [False, True])
-def test_closed_form_loss_derivatives_equal_autograd(
-    estimator, K, weighted, loss_targets
-):
-    """The losses' closed-form gradients and Hessians in the outputs, which
-    Newton's method uses, equal autograd's of the losses themselves."""
-    from skreg._training import autograd_derivatives
-
-    rng = np.random.RandomState(K)
-    n = 30
-    out = torch.tensor(rng.standard_normal((n, K)) * 3)
-    Y, weight = loss_targets(rng, estimator is not RidgeNet, n, K)
-    weight = weight if weighted else None
-    expected = autograd_derivatives(estimator._loss, out, Y, weight)
-    got = estimator._loss_derivatives(out, Y, weight)
-    for a, b in zip(got, expected, strict=True):
-        assert a.shape == b.shape
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-15)
-
-
-@pytest.mark.parametrize("estimator", [RidgeNet, RidgeNetClassifier, LassoNet])
-def test_newton_without_closed_forms_uses_autograd(estimator, monkeypatch):
-    """A loss without closed-form derivatives gets them from autograd: the
-    same Newton fit, to rounding."""
-    X, y = load_iris(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
-    if estimator is not RidgeNetClassifier:
-        y = X[:, 0] * 2 + y
-    closed = _fit(estimator(hidden_layer_sizes=(), alpha=0.05), X, y)
-    monkeypatch.setattr(estimator, "_loss_derivatives", None)
-    auto = _fit(estimator(hidden_layer_sizes=(), alpha=0.05), X, y)
-    assert closed.solver_ == auto.solver_ == "newton"
-    assert closed.n_iter_ == auto.n_iter_
-    np.testing.assert_allclose(auto.coef_, closed.coef_, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(auto.intercept_, closed.intercept_, rtol=1e-9)
 
 
 @pytest.mark.parametrize(

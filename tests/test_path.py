@@ -23,7 +23,9 @@ from skreg import (
     RidgeNetClassifier,
     regularization_path,
 )
-from skreg._path import _alpha_grid, _path_max_iter, _path_patience
+from skreg._path import PATH_LOSS_PATIENCE, _alpha_grid, _is_network, _path_max_iter
+from skreg._solvers.fista import FISTA
+from skreg._solvers.lbfgs import LBFGS
 
 
 @pytest.fixture(scope="module")
@@ -150,14 +152,14 @@ def test_network_path_goes_dense_to_sparse(friedman_split):
     [
         (
             RidgeNet(hidden_layer_sizes=(32,), max_iter=30, random_state=0),
-            "_LBFGS",
+            LBFGS,
             10,
             3,
         ),
         # FISTA's defaults: 10 iterations per alpha on a grid of 30.
         (
             LassoNet(hidden_layer_sizes=(32,), max_iter=30, random_state=0),
-            "_FISTA",
+            FISTA,
             30,
             None,
         ),
@@ -171,11 +173,9 @@ def test_network_path_keeps_the_solver_state(
     alpha (corrected for the new penalty), FISTA with its step size and
     momentum; restarted at every alpha, the same few iterations per alpha leave
     the later fits with a higher objective."""
-    import skreg._training as training
-
     X, y, _, _ = friedman_split
     kept = regularization_path(est, X, y, alphas=n_alphas, path_max_iter=later)
-    cls = getattr(training, solver)
+    cls = solver
     init = cls.__init__
 
     def forgetful(self, objective, flat, **kw):
@@ -186,9 +186,7 @@ def test_network_path_keeps_the_solver_state(
     restarted = regularization_path(est, X, y, alphas=n_alphas, path_max_iter=later)
     np.testing.assert_array_equal(kept.objectives[0], restarted.objectives[0])
     # The path frees the memory when it ends.
-    from skreg._base import _SOLVER_STATE
-
-    assert kept.estimator.module_ not in _SOLVER_STATE
+    assert not hasattr(kept.estimator, "_solver_state")
     # Ahead at the weak alphas, where the network is still learning.
     assert np.all(kept.objectives[1:5] < restarted.objectives[1:5])
     assert kept.objectives.sum() < restarted.objectives.sum()
@@ -328,67 +326,76 @@ def test_path_equals_warm_started_fits(diabetes, est):
         y = np.digitize(y, [-0.5, 0.5])  # three classes
     path = regularization_path(est, X, y, alphas=4, path_max_iter=5)
     manual = clone(est).set_params(warm_start=True)
-    patience = _path_patience(est, X.shape[0])
     for k, alpha in enumerate(path.alphas):
-        manual.set_params(
-            alpha=alpha,
-            max_iter=est.max_iter if k == 0 else 5,
-            n_iter_no_change=est.n_iter_no_change if k == 0 else patience,
-        )
+        manual.set_params(alpha=alpha, max_iter=est.max_iter if k == 0 else 5)
+        # As fit, with the later fits' stall window of a network's path.
+        patience = PATH_LOSS_PATIENCE if k and _is_network(est) else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            manual.fit(X, y)
+            prep = manual._prepare(X, y, None)
+            manual._fit_prepared(prep, loss_patience=patience)
+        manual._solver_state = prep.objective.state  # as a warm fit keeps it
     np.testing.assert_array_equal(manual.predict(X), path.estimator.predict(X))
     assert manual.n_iter_ == path.n_iter[-1]
 
 
 @pytest.mark.parametrize(
-    "est, n_alphas, expected",
+    "est, solver, n_alphas, expected",
     [
         # FISTA: 3 * max_iter shared, at least max_iter // 5 and 10 each.
-        (LassoNet((100,), max_iter=200), 30, 40),
-        (LassoNet((100,), max_iter=200), 10, 60),
-        (LassoNet((100,), max_iter=30), 30, 10),
-        (LassoNet((100,), max_iter=5), 30, 5),
+        (LassoNet((100,), max_iter=200), "fista", 30, 40),
+        (LassoNet((100,), max_iter=200), "fista", 10, 60),
+        (LassoNet((100,), max_iter=30), "fista", 30, 10),
+        (LassoNet((100,), max_iter=5), "fista", 30, 5),
         # L-BFGS: 3 * max_iter shared, at least max_iter // 10 each.
-        (RidgeNet((100,), max_iter=30), 30, 3),
-        (RidgeNet((100,), max_iter=200), 10, 60),
+        (RidgeNet((100,), max_iter=30), "lbfgs", 30, 3),
+        (RidgeNet((100,), max_iter=200), "lbfgs", 10, 60),
         # Mini-batch: a tenth of max_iter; linear models: max_iter.
-        (RidgeNet((100,), solver="adam", max_iter=200), 30, 20),
-        (LassoNet(hidden_layer_sizes=(), max_iter=200), 30, 200),
+        (RidgeNet((100,), solver="adam", max_iter=200), "adam", 30, 20),
+        (LassoNet(hidden_layer_sizes=(), max_iter=200), "newton", 30, 200),
     ],
 )
-def test_later_fits_of_a_path_get_their_share_of_max_iter(est, n_alphas, expected):
-    assert _path_max_iter(est, None, 1000, n_alphas) == expected
-    assert _path_max_iter(est, 7, 1000, n_alphas) == 7
+def test_later_fits_of_a_path_get_their_share_of_max_iter(
+    est, solver, n_alphas, expected
+):
+    assert _path_max_iter(est, solver, None, n_alphas) == expected
+    assert _path_max_iter(est, solver, 7, n_alphas) == 7
 
 
 @pytest.mark.parametrize(
-    "cls, solver, later",
-    [(RidgeNet, "lbfgs", 2), (LassoNet, "fista", 2), (LassoNet, "adam", 20)],
+    "cls, solver, stops",
+    [(RidgeNet, "lbfgs", True), (LassoNet, "fista", True), (LassoNet, "adam", False)],
 )
-def test_later_fits_of_a_full_batch_path_stop_on_a_shorter_stall(
-    diabetes, monkeypatch, cls, solver, later
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_later_fits_of_a_full_batch_network_path_stop_on_a_stalled_loss(
+    diabetes, monkeypatch, cls, solver, stops
 ):
     """A warm fit of a deterministic (full-batch) network path starts at the
-    previous solution: a tenth of ``n_iter_no_change`` stalled iterations stop
-    it. Mini-batch losses are noisy and keep the whole window."""
+    previous solution: one stalled iteration of its objective stops it
+    (``PATH_LOSS_PATIENCE``), a rule a cold full-batch fit does not have.
+    Mini-batch fits keep ``n_iter_no_change``."""
     import skreg._base as base
+    from skreg._monitor import Monitor
 
-    windows, train = [], base.train
+    seen, init = [], Monitor.__init__
 
-    def recording_train(objective, **kwargs):
-        windows.append(kwargs["n_iter_no_change"])
-        return train(objective, **kwargs)
+    def recording_init(self, params, **kwargs):
+        init(self, params, **kwargs)
+        seen.append((kwargs.get("loss_patience"), self.patience, self.n_iter_no_change))
 
-    monkeypatch.setattr(base, "train", recording_train)
+    monkeypatch.setattr(Monitor, "__init__", recording_init)
+    assert base.train  # the estimator trains through the one loop
     X, y = diabetes
     y = (y - y.mean()) / y.std()
     est = cls(
         hidden_layer_sizes=(4,), solver=solver, n_iter_no_change=20, random_state=0
     )
     path = regularization_path(est, X[:100], y[:100], alphas=3, path_max_iter=5)
-    assert windows == [20, later, later]
+    assert [s[0] for s in seen] == [None, 1, 1]
+    if stops:  # the cold fit has no stall rule; the later ones a window of 1
+        assert [s[1:] for s in seen] == [(False, 20), (True, 1), (True, 1)]
+    else:
+        assert [s[1:] for s in seen] == [(True, 20)] * 3
     assert path.estimator.get_params()["n_iter_no_change"] == 20
 
 
@@ -396,7 +403,7 @@ def test_linear_path_reads_the_data_once(diabetes, monkeypatch):
     """A squared loss is its own quadratic model: along a linear path Newton forms
     its Hessian and linear term once (two passes over the data), then solves
     every alpha from them, so the passes do not grow with the grid."""
-    import skreg._training as training
+    import skreg._solvers.newton as newton
     from skreg._modules import Net
 
     X, y = diabetes
@@ -406,15 +413,15 @@ def test_linear_path_reads_the_data_once(diabetes, monkeypatch):
         return lambda *args, **kw: passes.append(name) or function(*args, **kw)
 
     monkeypatch.setattr(Net, "forward", counted(Net.forward, "forward"))
-    for name in ("_gram_blocks", "_gram_vector"):
-        monkeypatch.setattr(training, name, counted(getattr(training, name), name))
+    for name in ("gram_blocks", "gram_vector"):
+        monkeypatch.setattr(newton, name, counted(getattr(newton, name), name))
     for n_alphas in (5, 20):
         passes.clear()
         path = regularization_path(
             LassoNet(hidden_layer_sizes=()), X, y, alphas=n_alphas
         )
         assert np.all(path.n_iter == 1)
-        assert sorted(passes) == ["_gram_blocks", "_gram_vector"]
+        assert sorted(passes) == ["gram_blocks", "gram_vector"]
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])

@@ -36,7 +36,7 @@ def test_l2_value_smooth_and_prox():
     penalty.prox([W1, W2], step=0.5)  # smooth: nothing left for the prox
     torch.testing.assert_close(W1, before[0])
     torch.testing.assert_close(W2, before[1])
-    assert penalty.smooth_only and penalty.bound_form([W1]) is None
+    assert penalty.kind([W1, W2]) == "smooth"
 
 
 @pytest.mark.parametrize("n_out", [1, 3])
@@ -54,16 +54,20 @@ def test_elastic_net_value_and_smooth(n_out):
         torch.testing.assert_close(group, theta.abs().sum())
 
 
-def test_elastic_net_bound_form_only_for_one_output():
-    """L-BFGS-B can split ``|theta|`` elementwise only when the group norm is
-    elementwise, i.e. with one output row."""
+def test_penalty_kinds_and_l1_parts():
+    """Solvers are chosen by the penalties' kinds: the elastic net's L1 part is
+    elementwise with one output row (L-BFGS-B can split it), a group norm per
+    feature with several (proximal Newton, FISTA); the hierarchy only has a
+    proximal step."""
     penalty = ElasticNet(l1=0.3, l2=0.0)
     theta = _tensor((1, 5), 3)
-    form = penalty.bound_form([theta])
-    assert form[0] is theta and form[1] == 0.3
-    assert penalty.bound_form([_tensor((2, 5), 3)]) is None
+    assert penalty.kind([theta]) == "l1"
+    tensor, l1 = penalty.l1_part([theta])
+    assert tensor is theta and l1 == 0.3
+    assert penalty.kind([_tensor((2, 5), 3)]) == "group_l1"
     hier = HierarchicalElasticNet(l1=0.3, l2=0.0, M=10.0)
-    assert hier.bound_form([theta, _tensor((4, 5), 4)]) is None
+    assert hier.kind([theta, _tensor((4, 5), 4)]) == "hierarchical"
+    assert hier.l1_part([theta, _tensor((4, 5), 4)]) is None
 
 
 @pytest.mark.parametrize("n_out", [1, 3])

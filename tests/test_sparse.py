@@ -15,7 +15,7 @@ from skreg import (
     RidgeNet,
     RidgeNetClassifier,
 )
-from skreg._base import _merge_duplicates
+from skreg._rows import merge_duplicates
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +136,7 @@ def test_merge_duplicates_on_sparse_rows(data):
     X, Y, _, _ = data
     rows = np.r_[np.arange(20), [3, 3, 7]]
     Xr, Yr = X[rows], Y[rows]
-    Xm, Ym, w, order = _merge_duplicates(Xr, Yr, None)
+    Xm, Ym, w, order = merge_duplicates(Xr, Yr, None)
     assert order is None  # merged rows come back in the canonical order
     assert sp.issparse(Xm) and Xm.shape == (20, X.shape[1])
     assert sorted(w) == [1.0] * 18 + [2.0, 3.0]
@@ -146,7 +146,7 @@ def test_merge_duplicates_on_sparse_rows(data):
         assert matches.sum() == weight
     # Weights equal to the multiplicities give the same problem, its rows (no
     # longer repeated, so not copied) in the same canonical order.
-    Xw, Yw, ww, order = _merge_duplicates(
+    Xw, Yw, ww, order = merge_duplicates(
         X[:20], Y[:20], np.bincount(rows, minlength=20) * 1.0
     )
     np.testing.assert_array_equal(Xw[order].toarray(), Xm.toarray())
@@ -162,6 +162,6 @@ def test_merge_duplicates_ignores_storage_details():
     values = np.array([1.5, 2.0, 1.0, 1.0, 1.5, 0.0, 1.0])
     X = sp.csr_matrix((values, indices, indptr), shape=(3, 4))
     np.testing.assert_array_equal(X.toarray(), dense)
-    Xm, _, w, _ = _merge_duplicates(X, np.zeros(3), None)
+    Xm, _, w, _ = merge_duplicates(X, np.zeros(3), None)
     assert Xm.shape[0] == 2 and sorted(w) == [1.0, 2.0]
     assert X.indices.tolist() == indices.tolist()  # the input was not modified
