@@ -114,7 +114,7 @@ class StabilitySelection(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     n_features_per_fit : int, default=None
         Average number of inputs a fit may select over the region (``q``).
         ``None``: ``ceil(sqrt(0.8 * n_features))``, with which Meinshausen
-        & Bühlmann's bound is at most 1 expected noise input at threshold 0.9
+        & Bühlmann's bound is about 1 expected noise input at threshold 0.9
         (1.6 at 0.75).
 
     base_selection : {"mean", "support"}, default="mean"
