@@ -1,46 +1,47 @@
 """Feature selection: skreg's LassoNetClassifier against the lassonet package.
 
-Issue #4, point 4. For each data set, 5 stratified 75 % / 25 % train/test splits
-(``random_state`` 0-4, the same splits for both contenders), inputs standardised
-on the training split. Each contender ranks the inputs from the training split
-alone and keeps the top k (k = 10, 20); a fixed downstream model
+Issue #25, point 1 and its acceptance. For each data set, 5 stratified 75 % /
+25 % train/test splits (``random_state`` 0-4, the same splits for both
+contenders) and 3 network seeds per split (the same for both), inputs
+standardised on the training split. Each contender ranks
+the inputs from the training split alone and keeps the top k (breast_cancer:
+k = 10, 20; digits: k = 10, 20, 50); a fixed downstream model
 (``LogisticRegression(max_iter=5000)``) is trained on the selected columns and
 scored on the test split. Reported: test accuracy per split and its mean over
 the splits (one test split of 143 or 450 rows moves by 1-2 % from split to
-split, more than the differences being measured), and the time each contender
-takes to produce its ranking.
+split, more than some of the differences measured), and the time each
+contender takes to produce its ranking.
 
-- skreg: the paper's dense-to-sparse path, as ``docs/lassonet.md`` ("Selection
-  quality") recommends, stopped at k inputs: a dense fit (``alpha=0``, 100
-  FISTA iterations), then warm-started fits (50 iterations each) at alphas
-  ``0.4 * alpha_max * 1.5**i``, ``alpha_max`` being the smallest alpha at
-  which a *linear* model keeps no input (0.4 is the first step of
-  ``selection_quality.py`` on that scale), until at most k inputs remain in
-  the network. Inputs are ranked by the last step at which ``theta_j != 0``,
-  then by ``||theta_j||`` there (it caps input j's whole first-layer column),
-  and the top k kept. One path serves both k. Network
-  ``LassoNetClassifier(hidden_layer_sizes=(32,), solver="fista")``,
-  ``random_state`` = the split's. The rule is the same for both data sets and
-  both k.
-
-  Why stop at k, not at a fixed moderate alpha: a first run stopped the path at
-  ``1.7 * alpha_max`` (friedman1's moderate alpha on that scale) for every k
-  and ranked by ``||theta_j||`` there; on digits 51-55 of the 64 inputs were
-  still in use, and the top 10 by norm scored 0.841 on average against 0.870
-  for lassonet (``docs/lassonet.md`` keeps those numbers). A 3-fold CV of the
-  downstream model on the training split of split 0 agreed: the top-10 set
-  scored 0.846 at that alpha and 0.899 near the end of the path. The rule was
-  changed after that run, so its test accuracies (all splits) were seen
-  before it; nothing in the rule is tuned to them (no alpha, no k-specific
-  constant), and it ran once.
+- skreg: ``LassoNetClassifier(hidden_layer_sizes=(32,),
+  n_features_to_select=k_min, random_state=split)``, where ``k_min`` is the
+  smallest k of the data set: one ``fit`` runs the dense-to-sparse path until
+  at most ``k_min`` inputs remain, and ``feature_importances_`` (the area under
+  each input's ``||theta_j||`` against alpha along that path) ranks every
+  input, so one fit serves every k. This is what
+  ``SelectFromModel(model, max_features=k, threshold=-np.inf,
+  importance_getter="feature_importances_")`` selects (the script ranks
+  directly, to fit once for all k).
 - lassonet: its own selection method at package defaults, the regularisation
   path from a dense model (``LassoNetClassifier(hidden_dims=(32,)).path``);
   inputs ranked by ``feature_importances_`` (the lambda at which each input
   leaves the path).
 
-Times are wall-clock for producing the rankings (skreg's path until k = 10,
-lassonet's ``path``), one thread, on a shared 2-core machine: read the ratios, not the
+A second table measures other definitions of the importance on skreg's same
+path (recorded by a second, untimed run of it, checked to give the same
+``feature_importances_``): lassonet's (the alpha at which the input leaves;
+inputs still in use at the end of the path tie), that alpha with ties broken
+by ``||theta_j||`` at the last alpha where the input was in use (the rule of
+this script before ``feature_importances_`` existed), the area against
+``log(alpha)`` instead of alpha, and the area under the first hidden layer's
+column norm ``||W1_j||_2``.
+
+Times are wall-clock for producing the rankings (skreg's ``fit``, lassonet's
+``path``), one thread, on a shared 2-core machine: read the ratios, not the
 absolute numbers.
+
+A cell's mean over the 5 splits moved by up to 0.005 from one network seed to
+another (skreg, digits k=20 and k=50), as much as the differences between the
+contenders there, hence 3 seeds per split.
 
 Usage: python benchmarks/feature_selection.py [--no-save]
 """
@@ -59,77 +60,81 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skreg import LassoNetClassifier
+from skreg._importance import _FACTOR, _MAX_STEPS, _START, path_importances
+from skreg._path import _alpha_grid, _fit_path
 
 warnings.filterwarnings("ignore")
 torch.set_num_threads(1)
 
-SEEDS = range(5)
-KS = (10, 20)
-FIRST_STEP = 0.4  # first penalised alpha, times alpha_max (as selection_quality.py)
-STEP = 1.5  # geometric factor between alphas
-MAX_STEPS = 60
+SPLITS = range(5)
+# Network seeds per split, the same for both contenders: a cell's mean moves by
+# up to 0.005 from one seed to another (measured for skreg at k=20 and 50),
+# more than some of the differences between the contenders.
+NET_SEEDS = range(3)
+KS = {"breast_cancer": (10, 20), "digits": (10, 20, 50)}
+LOADERS = {"breast_cancer": load_breast_cancer, "digits": load_digits}
+HIDDEN = (32,)
+DEFINITIONS = [
+    "area (feature_importances_)",
+    "leave alpha (lassonet's)",
+    "leave alpha, ties by norm",
+    "area against log alpha",
+    "area of ‖W1_j‖",
+]
 
 
-def alpha_max(X, y):
-    """Smallest alpha at which the linear log-loss model has every theta_j = 0.
-
-    The gradient of the data loss at the best constant model is
-    ``-X^T R / n`` with ``R`` the one-hot labels minus the class proportions
-    (one column for a binary target, as skreg encodes it with one logit).
-    """
-    classes, y_idx = np.unique(y, return_inverse=True)
-    R = np.eye(len(classes))[y_idx]
-    if len(classes) == 2:
-        R = R[:, 1:]
-    R = R - R.mean(axis=0)
-    return np.linalg.norm(X.T @ R, axis=1).max() / len(y)
-
-
-def theta_norms(model):
-    return np.linalg.norm(np.atleast_2d(model.coef_), axis=0)
-
-
-def skreg_ranking(X, y, seed):
-    """Rankings for every k in KS from one dense-to-sparse path.
-
-    Returns ``{k: ranking}`` and ``{k: alpha / alpha_max}`` at the first alpha
-    that leaves at most k inputs in use.
-    """
+def skreg_ranking(X, y, seed, k_min):
     model = LassoNetClassifier(
-        hidden_layer_sizes=(32,),
-        solver="fista",
-        alpha=0.0,
-        max_iter=100,
-        random_state=seed,
+        hidden_layer_sizes=HIDDEN, n_features_to_select=k_min, random_state=seed
     ).fit(X, y)
-    model.set_params(warm_start=True, max_iter=50)
-    scale = alpha_max(X, y)
-    # Step at which each input was last in the network and its norm there:
-    # inputs that left earlier rank lower, whatever their norm was then.
-    last_step = np.full(X.shape[1], -1)
-    last_norm = np.zeros(X.shape[1])
-    rankings, alphas = {}, {}
-    for step in range(MAX_STEPS):
-        alpha = scale * FIRST_STEP * STEP**step
-        norms = theta_norms(model.set_params(alpha=alpha).fit(X, y))
-        in_use = norms > 0
-        last_step[in_use], last_norm[in_use] = step, norms[in_use]
-        for k in KS:
-            if k not in rankings and (in_use.sum() <= k or step == MAX_STEPS - 1):
-                rankings[k] = np.lexsort((-last_norm, -last_step))
-                alphas[k] = alpha / scale
-        if len(rankings) == len(KS):
-            break
-    return rankings, alphas
+    return np.argsort(-model.feature_importances_, kind="stable"), model
+
+
+def recorded_path(X, y, seed, k_min):
+    """The path of ``skreg_ranking`` again, recording every alpha's norms."""
+    est = LassoNetClassifier(hidden_layer_sizes=HIDDEN, random_state=seed)
+    alpha_max = _alpha_grid(est, X, y, n_alphas=1, eps=1.0)[0]
+    grid = alpha_max * _START * _FACTOR ** np.arange(_MAX_STEPS)
+    theta, w1 = [], []
+
+    def on_alpha(fitted):
+        module = fitted.module_
+        theta.append(np.linalg.norm(module.theta.detach().numpy(), axis=0))
+        w1.append(np.linalg.norm(module.first_hidden.detach().numpy(), axis=0))
+        return fitted.support_.sum() <= k_min
+
+    _fit_path(est, X, y, None, grid, record=False, on_alpha=on_alpha)
+    return grid[: len(theta)], np.array(theta), np.array(w1)
+
+
+def definition_rankings(alphas, theta, w1):
+    """Rankings by every definition of ``DEFINITIONS``, from one path."""
+    in_use = theta > 0
+    n_steps = len(alphas)
+    # The last step with each input in use (-1: never); as in lassonet, an
+    # input that leaves, comes back and leaves again counts its last exit.
+    last = np.where(
+        in_use.any(axis=0), n_steps - 1 - np.argmax(in_use[::-1], axis=0), -1
+    )
+    left = last + 1  # n_steps for an input still in use at the end
+    norm_there = np.where(last >= 0, theta[last, np.arange(theta.shape[1])], 0)
+    log_alphas = np.log(alphas)
+    log_area = ((theta[1:] + theta[:-1]) / 2 * np.diff(log_alphas)[:, None]).sum(0)
+    return {
+        DEFINITIONS[0]: np.argsort(-path_importances(theta, alphas), kind="stable"),
+        DEFINITIONS[1]: np.argsort(-left, kind="stable"),
+        DEFINITIONS[2]: np.lexsort((-norm_there, -left)),
+        DEFINITIONS[3]: np.argsort(-log_area, kind="stable"),
+        DEFINITIONS[4]: np.argsort(-path_importances(w1, alphas), kind="stable"),
+    }
 
 
 def lassonet_ranking(X, y, seed):
     peer = PeerLassoNet(
-        hidden_dims=(32,), verbose=0, random_state=seed, torch_seed=seed
+        hidden_dims=HIDDEN, verbose=0, random_state=seed, torch_seed=seed
     )
     peer.path(X, y, return_state_dicts=False)
-    ranking = np.argsort(-peer.feature_importances_.numpy(), kind="stable")
-    return dict.fromkeys(KS, ranking), None
+    return np.argsort(-peer.feature_importances_.numpy(), kind="stable")
 
 
 def downstream_accuracy(X_train, X_test, y_train, y_test, columns):
@@ -137,88 +142,130 @@ def downstream_accuracy(X_train, X_test, y_train, y_test, columns):
     return clf.score(X_test[:, columns], y_test)
 
 
-CONTENDERS = {"skreg": skreg_ranking, "lassonet": lassonet_ranking}
+def run_split(name, X, y, split, acc, times, steps):
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=split
+    )
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    k_min = min(KS[name])
+    for net in NET_SEEDS:
+        seed = 10 * split + net
+        run = (name, split, net)
+        start = time.perf_counter()
+        rankings = {"skreg": skreg_ranking(X_train, y_train, seed, k_min)[0]}
+        times[(*run, "skreg")] = time.perf_counter() - start
+        start = time.perf_counter()
+        rankings["lassonet"] = lassonet_ranking(X_train, y_train, seed)
+        times[(*run, "lassonet")] = time.perf_counter() - start
+        alphas, theta, w1 = recorded_path(X_train, y_train, seed, k_min)
+        steps[run] = len(alphas)
+        rankings.update(definition_rankings(alphas, theta, w1))
+        # The recorded path is the estimator's: same ranking by the area.
+        assert np.array_equal(rankings["skreg"], rankings[DEFINITIONS[0]])
+        for label, ranking in rankings.items():
+            for k in KS[name]:
+                acc[name, k, split, net, label] = downstream_accuracy(
+                    X_train, X_test, y_train, y_test, ranking[:k]
+                )
+        print(
+            f"{name} split {split} seed {seed}: skreg "
+            f"{times[(*run, 'skreg')]:.1f} s, lassonet "
+            f"{times[(*run, 'lassonet')]:.1f} s",
+            flush=True,
+        )
 
 
 def run():
-    acc, times, alphas = {}, {}, {}
-    for name, loader in [
-        ("breast_cancer", load_breast_cancer),
-        ("digits", load_digits),
-    ]:
+    acc, times, steps = {}, {}, {}
+    for name, loader in LOADERS.items():
         X, y = loader(return_X_y=True)
-        for seed in SEEDS:
-            X_train, X_test, y_train, y_test = train_test_split(
-                X, y, test_size=0.25, stratify=y, random_state=seed
-            )
-            scaler = StandardScaler().fit(X_train)
-            X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-            for label, rank in CONTENDERS.items():
-                start = time.perf_counter()
-                rankings, stop = rank(X_train, y_train, seed)
-                times[name, seed, label] = time.perf_counter() - start
-                if stop is not None:
-                    alphas[name, seed] = stop
-                for k in KS:
-                    acc[name, k, seed, label] = downstream_accuracy(
-                        X_train, X_test, y_train, y_test, rankings[k][:k]
-                    )
-            print(
-                f"{name} split {seed}: "
-                + ", ".join(
-                    f"{label} {times[name, seed, label]:.1f} s" for label in CONTENDERS
-                ),
-                flush=True,
-            )
-    return acc, times, alphas
+        for split in SPLITS:
+            run_split(name, X, y, split, acc, times, steps)
+    return acc, times, steps
 
 
-def report(acc, times, alphas):
-    seeds = list(SEEDS)
+def _mean(acc, name, k, label, splits=None, nets=None):
+    splits = SPLITS if splits is None else splits
+    nets = NET_SEEDS if nets is None else nets
+    return np.mean([acc[name, k, s, n, label] for s in splits for n in nets])
+
+
+def report(acc, times, steps):
+    splits, nets = list(SPLITS), list(NET_SEEDS)
     lines = [
         "Test accuracy of LogisticRegression on the top-k inputs of each "
-        f"contender, {len(seeds)} stratified 75/25 splits (the same for both); "
-        "inputs standardised on the training split. One run, one thread, on a "
-        "shared 2-core machine (several agents): read the time ratios, not the "
+        f"contender, {len(splits)} stratified 75/25 splits (the same for both), "
+        f"{len(nets)} network seeds per split (the same for both: "
+        "`random_state = 10 * split + seed`); inputs standardised on the "
+        "training split. skreg: `LassoNetClassifier(hidden_layer_sizes=(32,), "
+        "n_features_to_select=k_min)` ranked by `feature_importances_`; "
+        "lassonet: its path's `feature_importances_` (hidden_dims=(32,)). Split "
+        "cells: the mean over the seeds. One run, one thread, on a shared "
+        "2-core machine (several agents): read the time ratios, not the "
         "absolute times.",
         "",
         "| data | k | "
-        + " | ".join(f"split {s} (skreg / lassonet)" for s in seeds)
-        + " | **mean skreg** | **mean lassonet** | difference |",
-        "|---|---|" + "---|" * len(seeds) + "---|---|---|",
+        + " | ".join(f"split {s} (skreg / lassonet)" for s in splits)
+        + " | **mean skreg** | **mean lassonet** | difference "
+        + "| per seed, mean over splits (skreg / lassonet) |",
+        "|---|---|" + "---|" * len(splits) + "---|---|---|---|",
     ]
-    for name in ("breast_cancer", "digits"):
-        for k in KS:
-            a = {lab: [acc[name, k, s, lab] for s in seeds] for lab in CONTENDERS}
+    for name, ks in KS.items():
+        for k in ks:
             cells = " | ".join(
-                f"{a['skreg'][i]:.3f} / {a['lassonet'][i]:.3f}"
-                for i in range(len(seeds))
+                f"{_mean(acc, name, k, 'skreg', [s]):.3f} / "
+                f"{_mean(acc, name, k, 'lassonet', [s]):.3f}"
+                for s in splits
             )
-            ms, ml = np.mean(a["skreg"]), np.mean(a["lassonet"])
+            per_seed = "; ".join(
+                f"{_mean(acc, name, k, 'skreg', nets=[n]):.3f} / "
+                f"{_mean(acc, name, k, 'lassonet', nets=[n]):.3f}"
+                for n in nets
+            )
+            ms, ml = _mean(acc, name, k, "skreg"), _mean(acc, name, k, "lassonet")
             lines.append(
-                f"| {name} | {k} | {cells} | **{ms:.3f}** | **{ml:.3f}** "
-                f"| {ms - ml:+.3f} |"
+                f"| {name} | {k} | {cells} | **{ms:.4f}** | **{ml:.4f}** "
+                f"| {ms - ml:+.4f} | {per_seed} |"
             )
     lines += [
         "",
-        "Time to produce the rankings for both k (seconds; skreg: one path "
-        "to k = 10; lassonet: one path, one ranking):",
+        "Time to produce the rankings for every k (seconds, over the "
+        f"{len(splits) * len(nets)} runs; skreg: one `fit` with "
+        "`n_features_to_select` = the smallest k; lassonet: one path):",
         "",
         "| data | skreg median | lassonet median | speed-up (median / median) "
-        "| smallest per-split speed-up | skreg stopping alpha / alpha_max, k=10 "
-        "(k=20) |",
+        "| smallest per-run speed-up | skreg path steps (min-max) |",
         "|---|---|---|---|---|---|",
     ]
-    for name in ("breast_cancer", "digits"):
-        ts = np.array([times[name, s, "skreg"] for s in seeds])
-        tl = np.array([times[name, s, "lassonet"] for s in seeds])
-        used = ", ".join(
-            f"{alphas[name, s][10]:.0f} ({alphas[name, s][20]:.0f})" for s in seeds
-        )
+    for name in KS:
+        runs = [(name, s, n) for s in splits for n in nets]
+        ts = np.array([times[(*r, "skreg")] for r in runs])
+        tl = np.array([times[(*r, "lassonet")] for r in runs])
+        n_steps = [steps[r] for r in runs]
         lines.append(
             f"| {name} | {np.median(ts):.2f} | {np.median(tl):.1f} | "
-            f"{np.median(tl) / np.median(ts):.0f}x | {np.min(tl / ts):.0f}x | {used} |"
+            f"{np.median(tl) / np.median(ts):.1f}x | {np.min(tl / ts):.1f}x | "
+            f"{min(n_steps)}-{max(n_steps)} |"
         )
+    lines += [
+        "",
+        "Mean test accuracy (all runs) of the top k by other definitions of the "
+        "importance, all on skreg's same paths (the first column is "
+        "`feature_importances_`, as in the first table), against lassonet's "
+        "package:",
+        "",
+        "| data | k | " + " | ".join(DEFINITIONS) + " | lassonet package |",
+        "|---|---|" + "---|" * (len(DEFINITIONS) + 1),
+    ]
+    for name, ks in KS.items():
+        for k in ks:
+            means = [_mean(acc, name, k, d) for d in [*DEFINITIONS, "lassonet"]]
+            best = max(means)
+            cells = " | ".join(
+                f"**{m:.3f}**" if m == best else f"{m:.3f}" for m in means
+            )
+            lines.append(f"| {name} | {k} | {cells} |")
     return "\n".join(lines)
 
 

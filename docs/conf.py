@@ -93,6 +93,7 @@ USER_GUIDE_ORDER = [
     "dropout",
     "intervals",
     "paths",
+    "selection",
     "reliability",
 ]
 
@@ -145,6 +146,12 @@ SKLEARN_LABELS = {
     "r2_score": "modules/model_evaluation.html#r2-score",
     "accuracy_score": "modules/model_evaluation.html#accuracy-score",
     "scoring_parameter": "modules/model_evaluation.html#scoring-parameter",
+    # StabilitySelection's inherited set_output (its user-guide page has
+    # moved between releases; the example has not).
+    "df_output_transform": "auto_examples/miscellaneous/plot_set_output.html",
+    "sphx_glr_auto_examples_miscellaneous_plot_set_output.py": (
+        "auto_examples/miscellaneous/plot_set_output.html"
+    ),
 }
 
 

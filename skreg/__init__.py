@@ -6,8 +6,9 @@ from ._interval import IntervalRegressor
 from ._lasso import LassoNet, LassoNetClassifier
 from ._path import regularization_path
 from ._persistence import InconsistentVersionWarning, load, save
-from ._plot import LossCurveDisplay, RegularizationPathDisplay
+from ._plot import LossCurveDisplay, RegularizationPathDisplay, StabilityPathDisplay
 from ._ridge import RidgeNet, RidgeNetClassifier
+from ._stability import StabilitySelection
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,8 @@ __all__ = [
     "RidgeNetClassifier",
     "RidgeNetClassifierCV",
     "RidgeNetCV",
+    "StabilityPathDisplay",
+    "StabilitySelection",
     "load",
     "regularization_path",
     "save",

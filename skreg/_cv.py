@@ -35,14 +35,15 @@ from sklearn.utils.validation import (
 
 from ._base import _unchanged_on_error
 from ._docstrings import COMMON_PARAMS_DOC
+from ._importance import normalised, path_importances
 from ._lasso import LassoNet, LassoNetClassifier
 from ._path import (
-    _alpha_grid,
     _fit_path,
+    _grid,
     _is_network,
     _neg_mean_loss_unchecked,
-    _path_order,
     _regression_loss,
+    _validate_Xy,
 )
 from ._regressor import LOSS_PARAMS_DOC, with_loss_parameters
 from ._ridge import RidgeNet, RidgeNetClassifier
@@ -53,7 +54,9 @@ __all__ = ["RidgeNetCV", "RidgeNetClassifierCV", "LassoNetCV", "LassoNetClassifi
 def _fold_path(
     estimator, X, y, sample_weight, train, test, alphas, scorer, path_max_iter
 ):
-    """Held-out scores along the path fitted on one training fold."""
+    """Held-out scores, inputs in use and linear parts (or None) along the path
+    fitted on one training fold.
+    """
     sw = None if sample_weight is None else sample_weight[train]
     sw_test = None if sample_weight is None else sample_weight[test]
     _, out = _fit_path(
@@ -66,10 +69,36 @@ def _fold_path(
         y_val=y[test],
         sample_weight_val=sw_test,
         scorer=scorer,
-        record=False,
         path_max_iter=path_max_iter,
     )
-    return out["scores"]
+    return out["scores"], out["n_selected"], out["coefs"]
+
+
+def _per_fold(values, n_ratios: int) -> np.ndarray:
+    """The jobs' per-alpha values, ``(n_l1_ratio, n_alphas, n_folds)``."""
+    values = np.asarray(values)
+    return np.moveaxis(values.reshape(n_ratios, -1, values.shape[-1]), 1, 2)
+
+
+def _choose_alpha(grids, score_path, selection):
+    """``(i_ratio, i_alpha)`` of the best mean score (``"min"``), or of the
+    largest alpha whose mean score is within one standard error of the best
+    (``"1se"``, glmnet's ``lambda.1se``: the standard deviation over folds
+    divided by ``sqrt(n_folds)``), on the best ``l1_ratio``'s row.
+    """
+    mean = score_path.mean(axis=2)
+    if np.all(np.isnan(mean)):
+        raise ValueError(
+            "Every cross-validation score is NaN; check the data and scoring."
+        )
+    i_ratio, i_alpha = np.unravel_index(np.nanargmax(mean), mean.shape)
+    if selection == "1se":
+        n_folds = score_path.shape[2]
+        se = np.std(score_path[i_ratio, i_alpha], ddof=1) / np.sqrt(n_folds)
+        close = mean[i_ratio] >= mean[i_ratio, i_alpha] - se
+        candidates = np.flatnonzero(close)
+        i_alpha = candidates[np.argmax(grids[i_ratio][candidates])]
+    return int(i_ratio), int(i_alpha)
 
 
 class _NegLogLoss:
@@ -106,6 +135,7 @@ class _NetCV:
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "n_jobs": [Integral, None],
         "path_max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "selection": [StrOptions({"min", "1se"})],
     }
 
     def _make_estimator(self, l1_ratio=None):
@@ -174,15 +204,7 @@ class _NetCV:
     def _fit(self, X, y, sample_weight, **params):
         _raise_for_params(params, self, "fit")
         classifier = isinstance(self, ClassifierMixin)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            multi_output=not classifier,
-            y_numeric=not classifier,
-        )
+        X, y = _validate_Xy(self, X, y, classifier=classifier)
         if classifier:
             check_classification_targets(y)
             self.classes_ = np.unique(y)
@@ -194,23 +216,12 @@ class _NetCV:
             )
         ratios = self._l1_ratios()
         estimators = [self._make_estimator(r) for r in ratios]
-        if isinstance(self.alphas, Integral):
-            grids = np.array(
-                [
-                    _alpha_grid(
-                        est, X, y, sample_weight, n_alphas=self.alphas, eps=self.eps
-                    )
-                    for est in estimators
-                ]
-            )
-        else:
-            alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
-            if len(alphas) == 0 or not np.all(np.isfinite(alphas) & (alphas >= 0)):
-                raise ValueError(
-                    "alphas must be a positive int or a non-empty array of "
-                    f"finite, non-negative floats, got {self.alphas!r}."
-                )
-            grids = np.tile(_path_order(estimators[0], alphas), (len(ratios), 1))
+        grids = np.array(
+            [
+                _grid(est, X, y, sample_weight, self.alphas, self.eps)
+                for est in estimators
+            ]
+        )
         split = (
             process_routing(self, "fit", **params).splitter.split
             if (_routing_enabled())
@@ -220,7 +231,7 @@ class _NetCV:
         folds = list(cv.split(X, y, **split))
         scorer = self._scorer(estimators[0])
         jobs = [(i, train, test) for i in range(len(ratios)) for train, test in folds]
-        scores = Parallel(n_jobs=self.n_jobs)(
+        paths = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_path)(
                 estimators[i],
                 X,
@@ -234,16 +245,10 @@ class _NetCV:
             )
             for i, train, test in jobs
         )
+        scores = [path[0] for path in paths]
         # (n_l1_ratio, n_alphas, n_folds), as ElasticNetCV's mse_path_.
-        score_path = np.moveaxis(
-            np.asarray(scores).reshape(len(ratios), len(folds), -1), 1, 2
-        )
-        mean = score_path.mean(axis=2)
-        if np.all(np.isnan(mean)):
-            raise ValueError(
-                "Every cross-validation score is NaN; check the data and scoring."
-            )
-        i_ratio, i_alpha = np.unravel_index(np.nanargmax(mean), mean.shape)
+        score_path = _per_fold(scores, len(ratios))
+        i_ratio, i_alpha = _choose_alpha(grids, score_path, self.selection)
         # A network is refitted along the same path, so the model is the one the
         # folds scored; a linear model's objective is convex, so one fit at
         # alpha_ reaches the path's solution (as LassoCV's refit does).
@@ -267,13 +272,48 @@ class _NetCV:
         self.score_path_ = (
             np.squeeze(score_path, axis=0) if len(ratios) == 1 else score_path
         )
-        self.best_score_ = float(mean[i_ratio, i_alpha])
+        self.best_score_ = float(score_path[i_ratio, i_alpha].mean())
+        self._store_paths(ratios, grids[i_ratio], paths, i_ratio, y, folds)
         for name in ("coef_", "intercept_", "support_", "n_iter_"):
             if hasattr(estimator, name):
                 setattr(self, name, getattr(estimator, name))
             else:  # an earlier fit's (say, of a linear model) is stale
                 self.__dict__.pop(name, None)
         return self
+
+    def _store_paths(self, ratios, grid, paths, i_ratio, y, folds):
+        """Set ``n_features_path_``, ``coef_path_`` and ``feature_importances_``
+        from the folds' paths (``grid``: the chosen ``l1_ratio``'s alphas).
+        """
+        _, n_selected, coefs = zip(*paths, strict=True)
+        # A training fold without some class fits fewer outputs, or as many
+        # for other classes: its coefficients do not stack with the others'.
+        n_classes = len(getattr(self, "classes_", ()))
+        stack = n_classes == 0 or all(
+            len(np.unique(y[train])) == n_classes for train, _ in folds
+        )
+        for name in ("n_features_path_", "coef_path_", "feature_importances_"):
+            self.__dict__.pop(name, None)  # an earlier fit's may not apply
+        squeeze = (lambda a: a[0]) if len(ratios) == 1 else (lambda a: a)
+        lasso = ratios[0] is not None
+        if lasso:
+            self.n_features_path_ = squeeze(_per_fold(n_selected, len(ratios)))
+        if coefs[0] is None:  # a RidgeNet network has no linear part
+            return
+        if lasso:
+            # ||theta_j|| over outputs along each of the chosen l1_ratio's folds.
+            n_folds = len(coefs) // len(ratios)
+            chosen = coefs[i_ratio * n_folds : (i_ratio + 1) * n_folds]
+            norms = [
+                np.sqrt((c.reshape(-1, *c.shape[-2:]) ** 2).sum(0)).T for c in chosen
+            ]
+            importances = path_importances(np.asarray(norms), grid).mean(axis=0)
+            self.feature_importances_ = normalised(importances)
+        if stack:
+            # (n_l1_ratio, n_folds, [n_outputs,] n_features, n_alphas): each
+            # fold's as enet_path returns it.
+            coef_path = np.asarray(coefs).reshape(len(ratios), -1, *coefs[0].shape)
+            self.coef_path_ = squeeze(coef_path)
 
     def get_metadata_routing(self):
         """Get metadata routing of this object: ``fit``'s metadata go to the
@@ -382,6 +422,7 @@ class _RidgeNetCVFamily(_NetCV):
         scoring=None,
         n_jobs=None,
         path_max_iter=None,
+        selection="min",
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
@@ -403,6 +444,7 @@ class _RidgeNetCVFamily(_NetCV):
         self.scoring = scoring
         self.n_jobs = n_jobs
         self.path_max_iter = path_max_iter
+        self.selection = selection
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -440,6 +482,7 @@ class _LassoNetCVFamily(_NetCV):
         scoring=None,
         n_jobs=None,
         path_max_iter=None,
+        selection="min",
         M=10.0,
         solver="auto",
         batch_size="auto",
@@ -463,6 +506,7 @@ class _LassoNetCVFamily(_NetCV):
         self.scoring = scoring
         self.n_jobs = n_jobs
         self.path_max_iter = path_max_iter
+        self.selection = selection
         self.M = M
         self.solver = solver
         self.batch_size = batch_size
@@ -496,7 +540,9 @@ _CV_DOC = """{summary}
     :class:`~sklearn.linear_model.LassoCV`; networks from the smallest up (dense
     to sparse), since a network collapsed by a strong penalty stays near the
     collapsed model at weaker ones.
-    The alpha with the best mean held-out score is refitted on all the data:
+    The alpha with the best mean held-out score (or, with
+    ``selection="1se"``, the largest alpha within one standard error of it) is
+    refitted on all the data:
     a network along the same path, so the final model is the one the folds
     scored; a linear model (convex, one solution) in one fit at that alpha, as
     :class:`~sklearn.linear_model.LassoCV` does. {linear}
@@ -542,6 +588,14 @@ _CV_DOC = """{summary}
         previous solution and their objective is deterministic
         (``docs/stopping.md``).
 
+    selection : {{"min", "1se"}}, default="min"
+        ``"min"``: the alpha with the best mean held-out score. ``"1se"``: the
+        largest alpha whose mean score is within one standard error of the
+        best (glmnet's ``lambda.1se``; the standard error is the standard
+        deviation of the best alpha's fold scores divided by
+        ``sqrt(n_folds)``), on the best ``l1_ratio``'s grid: a sparser or
+        smoother model that scores as well within the folds' noise.
+
     Attributes
     ----------
     alpha_ : float
@@ -558,7 +612,7 @@ _CV_DOC = """{summary}
 
     best_score_ : float
         Mean held-out score at the chosen parameters.
-
+{path_attrs}
     estimator_ : {base}
         The model refitted on all the data at ``alpha_``; ``predict`` and the
         attributes below come from it.
@@ -603,6 +657,26 @@ _LASSO_GRID = (
     "``alpha_max * eps`` up to ``alpha_max / eps``, fitted dense to sparse as "
     "the LassoNet paper recommends."
 )
+_COEF_PATH_ATTR = """
+    coef_path_ : ndarray of shape (n_folds, [n_outputs,] n_features, n_alphas)
+        Linear part (LassoNet networks: the skip connection) along every fold's
+        path, as :func:`~sklearn.linear_model.enet_path` returns it for that
+        fold's training set; absent for networks without one, and for a
+        classifier whose training folds do not all see every class. A
+        LassoNet's list of ``l1_ratio`` adds an axis in front.
+"""
+_LASSO_PATH_ATTRS = (
+    _COEF_PATH_ATTR
+    + """
+    n_features_path_ : ndarray of shape ([n_l1_ratio,] n_alphas, n_folds)
+        Number of inputs in use at every alpha of every fold's path.
+
+    feature_importances_ : ndarray of shape (`n_features_in_`,)
+        Area under each input's ``||theta_j||`` against alpha along each
+        fold's path (the chosen ``l1_ratio``'s), normalised to sum to 1 and
+        averaged over the folds (see :class:`LassoNet`).
+"""
+)
 _LASSO_EXTRA = """l1_ratio : float or array-like of float, default=1.0
         Mix between the L1 (``1.0``) and L2 (``0.0``) parts; a list is
         searched too, as in :class:`~sklearn.linear_model.ElasticNetCV`.
@@ -636,6 +710,7 @@ def _cv_doc(*, summary, base, sk, linear, ridge, classifier, see_also, example):
         if lasso
         else "",
         alphas_shape=" or (n_l1_ratio, n_alphas)" if lasso else "",
+        path_attrs=_LASSO_PATH_ATTRS if lasso else _COEF_PATH_ATTR,
         score_shape="(n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)"
         if lasso
         else "(n_alphas, n_folds)",

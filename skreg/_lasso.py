@@ -1,8 +1,9 @@
 """LassoNet and LassoNetClassifier: feature-sparse networks (Lemhadri et al., 2021)."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import RealNotInt
 
 from ._base import (
     BaseNet,
@@ -10,6 +11,7 @@ from ._base import (
     Interval,
 )
 from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
+from ._importance import fit_to_n_features, normalised, theta_norms
 from ._modules import Net
 from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import ElasticNet, HierarchicalElasticNet
@@ -21,6 +23,11 @@ class _LassoNetFamily:
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "M": [Interval(Real, 0, None, closed="neither")],
+        "n_features_to_select": [
+            None,
+            Interval(RealNotInt, 0, 1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
     }
 
     def __init__(
@@ -31,6 +38,7 @@ class _LassoNetFamily:
         alpha=0.01,
         l1_ratio=1.0,
         M=10.0,
+        n_features_to_select=None,
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
@@ -50,6 +58,7 @@ class _LassoNetFamily:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.M = M
+        self.n_features_to_select = n_features_to_select
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -74,10 +83,19 @@ class _LassoNetFamily:
         penalty = HierarchicalElasticNet(l1, l2, self.M)
         return [(penalty, [module.theta, module.first_hidden])]
 
+    def _fit(self, X, y, sample_weight):
+        if self.n_features_to_select is None:
+            self.__dict__.pop("alpha_", None)  # a path's (below) is stale
+            return super()._fit(X, y, sample_weight)
+        return fit_to_n_features(self, X, y, sample_weight)
+
     def _store_linear_part(self, module):
         super()._store_linear_part(module)
         theta = module.theta.detach().cpu().numpy()
         self.support_ = np.any(theta != 0, axis=0)
+        norms = theta_norms(module)
+        # A fit at one alpha: a path of one point (see skreg._importance).
+        self.feature_importances_ = normalised(norms)
 
 
 _LASSO_DOC = """{summary}
@@ -110,6 +128,15 @@ _LASSO_DOC = """{summary}
         Hierarchy multiplier: how much larger than ``||theta_j||`` the first
         layer weights of input ``j`` may be.
 
+    n_features_to_select : int or float, default=None
+        ``None``: one fit at ``alpha``. Otherwise ``fit`` runs the
+        dense-to-sparse regularisation path (from ``alpha_max / 100``, where
+        ``alpha_max`` is the smallest alpha at which the linear model keeps
+        no input, up by a factor 1.3 per step, each fit warm-started from the
+        previous one) and keeps the first model with at most this many inputs
+        in use; ``alpha`` and ``warm_start`` are then unused and the path's
+        alpha is ``alpha_``. A float in (0, 1] is a fraction of the inputs.
+
     Attributes
     ----------
     {fitted}
@@ -122,6 +149,21 @@ _LASSO_DOC = """{summary}
 
     support_ : ndarray of shape (`n_features_in_`,) of bool
         Inputs in use (``theta_j != 0``).
+
+    feature_importances_ : ndarray of shape (`n_features_in_`,)
+        With ``n_features_to_select``: the area under each input's
+        ``||theta_j||`` against alpha along the path (an input that left
+        early, or never entered, scores little or 0; one still in use at the
+        end counts its area up to there), normalised to sum to 1. Ranked this
+        way, the informative inputs of ``make_friedman1`` come first where the
+        alpha at which an input leaves ranks one of them below noise
+        (:doc:`/selection`). Without it, the fit is a path of one point and
+        this is ``||theta_j||`` normalised to sum to 1. Select the top ``k``
+        with ``SelectFromModel(model, max_features=k, threshold=-np.inf,
+        importance_getter="feature_importances_")``.
+
+    alpha_ : float
+        With ``n_features_to_select``: the alpha of the model kept.
 
     See Also
     --------

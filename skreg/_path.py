@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
     column_or_1d,
+    validate_data,
 )
 
 from ._loss import Loss, regression_loss
@@ -280,6 +281,37 @@ def _alpha_grid(
     return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
+def _validate_Xy(owner, X, y, *, classifier: bool, reset: bool = True):
+    """``validate_data`` for the path's users (CV estimators, selectors):
+    sparse CSR or float arrays, labels for a classifier, numbers otherwise.
+    """
+    return validate_data(
+        owner,
+        X,
+        y,
+        reset=reset,
+        accept_sparse="csr",
+        dtype=[np.float64, np.float32],
+        multi_output=not classifier,
+        y_numeric=not classifier,
+    )
+
+
+def _grid(estimator, X, y, sample_weight, alphas, eps) -> np.ndarray:
+    """The automatic grid of ``alphas`` alphas (an int), or the given ones
+    checked and put in path order.
+    """
+    if isinstance(alphas, Integral):
+        return _alpha_grid(estimator, X, y, sample_weight, n_alphas=alphas, eps=eps)
+    grid = np.asarray(alphas, dtype=np.float64).ravel()
+    if len(grid) == 0 or not np.all(np.isfinite(grid) & (grid >= 0)):
+        raise ValueError(
+            "alphas must be a positive int or a non-empty array of "
+            f"finite, non-negative floats, got {alphas!r}."
+        )
+    return _path_order(estimator, grid)
+
+
 def _path_record(estimator) -> tuple[np.ndarray | None, int]:
     """Linear part (or None) and number of inputs in use of a fitted estimator."""
     coef = getattr(estimator, "coef_", None)
@@ -303,6 +335,7 @@ def _fit_path(
     path_max_iter=None,
     feature_names=None,
     grid_size=None,
+    on_alpha=None,
 ):
     """Fit a clone of ``estimator`` at every alpha in order, warm-started.
 
@@ -315,7 +348,9 @@ def _fit_path(
     Convergence warnings are counted and raised once, not once per alpha.
     ``feature_names`` are the names of the columns of ``X`` before the caller
     validated it into an array; the estimator gets them as
-    ``feature_names_in_``.
+    ``feature_names_in_``. ``on_alpha(est)``, if given, is called with the
+    estimator after every alpha's fit; a true return ends the path there (the
+    arrays then hold the alphas fitted so far).
     """
     est = clone(estimator).set_params(warm_start=True)
     est._validate_params()
@@ -351,6 +386,9 @@ def _fit_path(
                 n_selected.append(selected)
                 objectives.append(est.loss_curve_[-1] if est.loss_curve_ else np.nan)
                 n_iter.append(est.n_iter_)
+            if on_alpha is not None and on_alpha(est):
+                alphas = alphas[: k + 1]
+                break
     if not_converged:
         warnings.warn(
             f"{not_converged} of {len(alphas)} fits along the regularization path "

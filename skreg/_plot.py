@@ -14,14 +14,43 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._cv import _NetCV
 from ._path import _is_lasso_family, _is_network, regularization_path
+from ._stability import StabilitySelection
 
-__all__ = ["LossCurveDisplay", "RegularizationPathDisplay"]
+__all__ = ["LossCurveDisplay", "RegularizationPathDisplay", "StabilityPathDisplay"]
 
 
 def _fitted_net(estimator):
     """Return the fitted network behind ``estimator`` (a CV's ``estimator_``)."""
     check_is_fitted(estimator)
     return getattr(estimator, "estimator_", estimator)
+
+
+def _feature_lines(coefs: np.ndarray) -> np.ndarray:
+    """``(n_features, n_alphas)`` from a path's ``([n_outputs,] n_features,
+    n_alphas)``: one output's (a binary classifier's logit) signed
+    coefficients; with several, the norm of each feature's weights.
+    """
+    if coefs.ndim == 3:
+        coefs = coefs[0] if len(coefs) == 1 else np.linalg.norm(coefs, axis=0)
+    return coefs
+
+
+def _mean_fold_paths(cv, row) -> tuple:
+    """``(coefs, n_selected)`` of a fitted CV estimator: the means over folds
+    of its stored paths (``row``: the chosen ``l1_ratio``'s, when there are
+    several), each None if absent.
+    """
+    coef_path = getattr(cv, "coef_path_", None)
+    n_selected = getattr(cv, "n_features_path_", None)
+    if row is not None:
+        coef_path = None if coef_path is None else coef_path[row]
+        n_selected = None if n_selected is None else n_selected[row]
+    return (
+        None
+        if coef_path is None
+        else np.mean([_feature_lines(c) for c in coef_path], axis=0),
+        None if n_selected is None else n_selected.mean(axis=1),
+    )
 
 
 class RegularizationPathDisplay:
@@ -110,26 +139,31 @@ class RegularizationPathDisplay:
 
     @classmethod
     def from_estimator(
-        cls, estimator, X, y, *, alphas=None, sample_weight=None, ax=None
+        cls, estimator, X=None, y=None, *, alphas=None, sample_weight=None, ax=None
     ):
-        """Compute the path of ``estimator`` on ``(X, y)`` and plot it.
+        """Plot the path of a fitted CV estimator, or compute one on ``(X, y)``.
 
         Parameters
         ----------
         estimator : estimator instance
             A fitted CV estimator, whose grid, held-out scores and chosen alpha
-            are shown (the path is refitted on ``X, y`` at its parameters), or
-            an skreg estimator with an ``alpha`` parameter, whose path is
-            computed on ``alphas``. A RidgeNet network has no coefficients and
-            keeps every feature, so only its CV estimator's scores can be
-            shown: given the plain estimator, this raises a ValueError before
-            fitting anything.
+            are shown, or an skreg estimator with an ``alpha`` parameter, whose
+            path is computed on ``alphas``. A RidgeNet network has no
+            coefficients and keeps every feature, so only its CV estimator's
+            scores can be shown: given the plain estimator, this raises a
+            ValueError before fitting anything.
 
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), \
+default=None
             Data for the path, usually the training data of ``estimator``.
+            For a fitted CV estimator, ``None`` fits nothing: the path shown
+            is the folds' mean (``coef_path_``, else ``n_features_path_``);
+            given ``X`` and ``y``, the path is refitted on them at the CV
+            estimator's parameters. Required for a plain estimator.
 
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Targets.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), \
+default=None
+            Targets, with ``X``.
 
         alphas : int or array-like, default=None
             The path's grid for a plain estimator (``None``: 30 alphas on the
@@ -146,7 +180,7 @@ class RegularizationPathDisplay:
         display : RegularizationPathDisplay
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        scores, alpha, score_name = None, None, None
+        scores, alpha, score_name, row = None, None, None, None
         cv = isinstance(estimator, _NetCV)
         if cv:
             check_is_fitted(estimator)
@@ -175,18 +209,24 @@ class RegularizationPathDisplay:
                 "(RidgeNetCV, RidgeNetClassifierCV) to plot held-out scores, or "
                 "use regularization_path for the training objectives."
             )
+        if (X is None) != (y is None) or (X is None and not cv):
+            raise ValueError(
+                "X and y are needed together, and both for an estimator that is "
+                "not a fitted CV estimator."
+            )
         coefs = n_selected = None
         if empty_path:
             path_alphas = grid
+        elif X is None:  # the folds' paths, as the CV estimator stored them
+            path_alphas = grid
+            coefs, n_selected = _mean_fold_paths(estimator, row)
         else:
             path = regularization_path(
                 base, X, y, alphas=grid, sample_weight=sample_weight
             )
             path_alphas, coefs = path.alphas, path.coefs
-            if coefs is not None and coefs.ndim == 3:
-                # One output (a binary classifier's logit): its signed
-                # coefficients; several: the norm of each feature's weights.
-                coefs = coefs[0] if len(coefs) == 1 else np.linalg.norm(coefs, axis=0)
+            if coefs is not None:
+                coefs = _feature_lines(coefs)
             n_selected = path.n_selected if lasso else None
         return cls(
             path_alphas,
@@ -382,5 +422,170 @@ class LossCurveDisplay:
             )
         else:
             ax.legend(loc="best")
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+class StabilityPathDisplay:
+    """Stability paths: each input's selection probability against alpha.
+
+    Use :meth:`from_estimator` on a fitted
+    :class:`~skreg.StabilitySelection`. All parameters are stored as
+    attributes.
+
+    Parameters
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+        The alphas of the paths.
+
+    probabilities : ndarray of shape (n_features, n_alphas)
+        Selection probability of every input at every alpha.
+
+    threshold : float or None
+        The probability above which an input is kept, drawn as a line.
+
+    region : ndarray of shape (n_alphas,) of bool or None
+        The alphas over which the probabilities are read, shaded.
+
+    support : ndarray of shape (n_features,) of bool or None
+        The inputs kept, drawn in colour and labelled; the others in grey.
+
+    feature_names : array-like of str or None
+        Labels of the inputs (``x0``, ``x1``, ... when None).
+
+    estimator_name : str or None
+        Name shown in the title.
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+        Axes of the plot.
+
+    figure_ : matplotlib Figure
+        Figure holding the Axes.
+
+    lines_ : list of matplotlib Line2D
+        One line per input, in input order.
+
+    threshold_line_ : matplotlib Line2D or None
+        The threshold.
+
+    See Also
+    --------
+    skreg.StabilitySelection : Computes the selection probabilities.
+    RegularizationPathDisplay : Coefficients along one path.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import make_regression
+    >>> from skreg import LassoNet, StabilityPathDisplay, StabilitySelection
+    >>> X, y = make_regression(100, 8, n_informative=2, random_state=0)
+    >>> selector = StabilitySelection(LassoNet(hidden_layer_sizes=()),
+    ...                               n_resampling=5, random_state=0).fit(X, y)
+    >>> display = StabilityPathDisplay.from_estimator(selector)
+    >>> len(display.lines_)
+    8
+    """
+
+    def __init__(
+        self,
+        alphas,
+        probabilities,
+        *,
+        threshold=None,
+        region=None,
+        support=None,
+        feature_names=None,
+        estimator_name=None,
+    ):
+        self.alphas = alphas
+        self.probabilities = probabilities
+        self.threshold = threshold
+        self.region = region
+        self.support = support
+        self.feature_names = feature_names
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None):
+        """Plot the stability paths of a fitted StabilitySelection.
+
+        Parameters
+        ----------
+        estimator : StabilitySelection
+            A fitted :class:`~skreg.StabilitySelection`; nothing is refitted.
+
+        ax : matplotlib Axes, default=None
+            Axes to plot on; ``None`` creates a figure.
+
+        Returns
+        -------
+        display : StabilityPathDisplay
+        """
+        check_matplotlib_support(f"{cls.__name__}.from_estimator")
+        if not isinstance(estimator, StabilitySelection):
+            raise TypeError(
+                "StabilityPathDisplay.from_estimator needs a StabilitySelection, "
+                f"got {type(estimator).__name__}."
+            )
+        check_is_fitted(estimator)
+        return cls(
+            estimator.alphas_,
+            estimator.selection_probabilities_,
+            threshold=estimator.threshold,
+            region=estimator.region_,
+            support=estimator.support_,
+            feature_names=getattr(estimator, "feature_names_in_", None),
+            estimator_name=type(estimator.estimator_).__name__,
+        ).plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Plot one line per input; kept inputs in colour, the others grey.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to plot on; ``None`` creates a figure.
+
+        Returns
+        -------
+        display : StabilityPathDisplay
+            The display, with ``ax_``, ``figure_``, ``lines_`` and
+            ``threshold_line_`` set.
+        """
+        check_matplotlib_support(f"{type(self).__name__}.plot")
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        probabilities = np.asarray(self.probabilities)
+        n_features = len(probabilities)
+        names = (
+            [f"x{j}" for j in range(n_features)]
+            if self.feature_names is None
+            else [str(name) for name in self.feature_names]
+        )
+        support = np.zeros(n_features, bool) if self.support is None else self.support
+        self.lines_ = []
+        for j in range(n_features):
+            style = {"lw": 2, "label": names[j]} if support[j] else {"color": "0.7"}
+            self.lines_ += ax.plot(self.alphas, probabilities[j], **style)
+        if self.region is not None and np.any(self.region):
+            region = np.asarray(self.alphas)[np.asarray(self.region)]
+            ax.axvspan(region.min(), region.max(), color="C0", alpha=0.08)
+        self.threshold_line_ = None
+        if self.threshold is not None:
+            self.threshold_line_ = ax.axhline(
+                self.threshold, color="k", linestyle="--", label="threshold"
+            )
+        ax.set_xscale("log")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("alpha")
+        ax.set_ylabel("selection probability")
+        if self.estimator_name:
+            ax.set_title(f"Stability paths ({self.estimator_name})")
+        ax.legend(loc="best")
         self.ax_, self.figure_ = ax, ax.figure
         return self

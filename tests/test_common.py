@@ -15,6 +15,7 @@ from skreg import (
     RidgeNetClassifier,
     RidgeNetClassifierCV,
     RidgeNetCV,
+    StabilitySelection,
 )
 
 ESTIMATORS = [
@@ -58,7 +59,16 @@ def _expected_failures(estimator):
     return {}
 
 
-@parametrize_with_checks([Est() for Est in ESTIMATORS])
+# Meta-estimators, with parameters that keep the checks fast: 2 pairs of
+# half-samples along 5 alphas of a linear LassoNet.
+META_ESTIMATORS = [
+    StabilitySelection(
+        LassoNet(hidden_layer_sizes=()), n_resampling=2, alphas=5, random_state=0
+    ),
+]
+
+
+@parametrize_with_checks([Est() for Est in ESTIMATORS] + META_ESTIMATORS)
 def test_sklearn_compatible_defaults(estimator, check):
     """Every check passes with default parameters, no expected failures."""
     check(estimator)

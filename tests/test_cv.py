@@ -12,7 +12,7 @@ from sklearn.datasets import (
     make_regression,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import ElasticNetCV, LassoCV, RidgeCV
+from sklearn.linear_model import ElasticNetCV, LassoCV, RidgeCV, lasso_path
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
@@ -26,6 +26,8 @@ from skreg import (
     RidgeNetCV,
     regularization_path,
 )
+from skreg._importance import path_importances
+from skreg._plot import _mean_fold_paths
 
 CV = KFold(5, shuffle=True, random_state=0)
 
@@ -212,9 +214,18 @@ def test_errors(sparse_problem, params, error, match):
 
 
 def test_params_mirror_the_plain_estimators():
+    # A path chooses alpha; LassoNet's n_features_to_select is a path of its own.
+    plain_only = {RidgeNet: set(), LassoNet: {"n_features_to_select"}}
     for cv_cls, cls in [(RidgeNetCV, RidgeNet), (LassoNetCV, LassoNet)]:
         cv_params = set(cv_cls().get_params())
-        assert set(cls().get_params()) - cv_params == {"alpha", "warm_start"}
+        assert (
+            set(cls().get_params()) - cv_params
+            == {
+                "alpha",
+                "warm_start",
+            }
+            | plain_only[cls]
+        )
         assert cv_params - set(cls().get_params()) == {
             "alphas",
             "eps",
@@ -222,6 +233,7 @@ def test_params_mirror_the_plain_estimators():
             "scoring",
             "n_jobs",
             "path_max_iter",
+            "selection",
         }
 
 
@@ -303,3 +315,96 @@ def test_failed_fit_leaves_the_cv_estimator_as_it_was():
     assert model.n_features_in_ == 3
     np.testing.assert_array_equal(model.classes_, ["a", "b", "c"])
     np.testing.assert_array_equal(model.predict_proba(X), before)
+
+
+def test_1se_rule_is_glmnets_lambda_1se(sparse_problem):
+    """The largest alpha whose mean held-out error is within one standard error
+    (std over folds / sqrt(K)) of the minimum, as glmnet's lambda.1se."""
+    X, y = sparse_problem
+    best = LassoNetCV(alphas=30, cv=CV).fit(X, y)
+    model = LassoNetCV(alphas=30, cv=CV, selection="1se").fit(X, y)
+    np.testing.assert_array_equal(model.score_path_, best.score_path_)
+    mse = -model.score_path_
+    i = mse.mean(axis=1).argmin()
+    se = mse[i].std(ddof=1) / np.sqrt(mse.shape[1])
+    within = mse.mean(axis=1) <= mse[i].mean() + se
+    assert model.alpha_ == model.alphas_[within].max()
+    assert model.alpha_ > best.alpha_ and best.alpha_ == model.alphas_[i]
+    assert model.support_.sum() < best.support_.sum()
+    assert model.best_score_ == pytest.approx(
+        model.score_path_[model.alphas_ == model.alpha_].mean()
+    )
+    ref = LassoNet(hidden_layer_sizes=(), alpha=model.alpha_).fit(X, y)
+    np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-8)
+
+
+def test_1se_rule_ridge_and_l1_ratio_grid(sparse_problem):
+    X, y = sparse_problem
+    grid = np.geomspace(1e-2, 1e3, 12)
+    best = RidgeNetCV(alphas=grid, cv=CV).fit(X, y)
+    model = RidgeNetCV(alphas=grid, cv=CV, selection="1se").fit(X, y)
+    assert model.alpha_ >= best.alpha_
+    enet = LassoNetCV(alphas=10, l1_ratio=[0.3, 0.9], cv=CV, selection="1se").fit(X, y)
+    row = [0.3, 0.9].index(enet.l1_ratio_)
+    assert enet.alpha_ in enet.alphas_[row]
+    with pytest.raises(InvalidParameterError, match="selection"):
+        LassoNetCV(selection="max").fit(X, y)
+
+
+def test_fold_paths_equal_lasso_path(sparse_problem):
+    """coef_path_[k] is lasso_path on fold k's training set; n_features_path_
+    counts its nonzeros; feature_importances_ are the folds' mean areas."""
+    X, y = sparse_problem
+    model = LassoNetCV(alphas=15, cv=CV).fit(X, y)
+    assert model.coef_path_.shape == (5, 20, 15)
+    assert model.n_features_path_.shape == (15, 5)
+    for k, (train, _) in enumerate(CV.split(X)):
+        Xt, yt = X[train] - X[train].mean(axis=0), y[train] - y[train].mean()
+        _, coefs, _ = lasso_path(Xt, yt, alphas=model.alphas_, tol=1e-12)
+        np.testing.assert_allclose(model.coef_path_[k], coefs, atol=1e-6)
+        np.testing.assert_array_equal(
+            model.n_features_path_[:, k], (model.coef_path_[k] != 0).sum(axis=0)
+        )
+    areas = path_importances(np.abs(model.coef_path_).transpose(0, 2, 1), model.alphas_)
+    np.testing.assert_allclose(
+        model.feature_importances_, areas.mean(axis=0) / areas.mean(axis=0).sum()
+    )
+    # make_regression(shuffle=False): the 4 informative inputs come first.
+    assert set(np.argsort(-model.feature_importances_)[:4]) == {0, 1, 2, 3}
+
+
+def test_fold_paths_shapes_for_networks_and_classifiers():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = LassoNetClassifierCV(
+        hidden_layer_sizes=(4,), alphas=4, cv=3, max_iter=20, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    # The skip connection's path: (n_folds, n_classes, n_features, n_alphas).
+    assert clf.coef_path_.shape == (3, 3, 4, 4)
+    assert clf.n_features_path_.shape == (4, 3)
+    assert clf.feature_importances_.shape == (4,)
+    assert clf.feature_importances_.sum() == pytest.approx(1.0)
+    ridge = RidgeNetCV(hidden_layer_sizes=(4,), alphas=[0.1, 1.0], cv=3, max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ridge.fit(X, X[:, 0])
+    for name in ("coef_path_", "n_features_path_", "feature_importances_"):
+        assert not hasattr(ridge, name)
+
+
+def test_fold_missing_a_class_keeps_importances_not_coef_path():
+    """A training fold without some class fits fewer outputs: its coefficients
+    cannot stack with the other folds' (no coef_path_), but its inputs'
+    norms can (feature_importances_)."""
+    X, y = load_iris(return_X_y=True)
+    X, y = X[:101], y[:101]  # a single sample of class 2
+    folds = [(np.arange(50, 101), np.arange(0, 50)), (np.arange(0, 100), [100])]
+    clf = LassoNetClassifierCV(alphas=4, cv=folds).fit(X, y)
+    assert not hasattr(clf, "coef_path_")
+    assert clf.feature_importances_.shape == (4,)
+    assert clf.n_features_path_.shape == (4, 2)
+    display_coefs = _mean_fold_paths(clf, None)[0]
+    assert display_coefs is None

@@ -25,7 +25,7 @@ ESTIMATORS = [
     for obj in map(lambda name: getattr(skreg, name), skreg.__all__)
     if isinstance(obj, type) and issubclass(obj, BaseEstimator)
 ]
-FAST = {"max_iter": 20, "random_state": 0, "cv": 2, "alphas": 2}
+FAST = {"max_iter": 20, "random_state": 0, "cv": 2, "alphas": 2, "n_resampling": 2}
 LABELS = np.array(["cat", "dog", "emu"])
 
 
@@ -49,6 +49,10 @@ def _fit(Est, dtype=np.float64, **params):
 
 
 def _outputs(est, X):
+    if not hasattr(est, "n_features_in_"):  # a meta-estimator's unfitted template
+        return []
+    if not hasattr(est, "predict"):  # a selector
+        return [est.transform(X)]
     out = [est.predict(X)]
     if hasattr(est, "predict_proba"):
         out.append(est.predict_proba(X))

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.datasets import load_breast_cancer, load_diabetes, make_regression
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 
@@ -14,6 +14,8 @@ from skreg import (
     RegularizationPathDisplay,
     RidgeNet,
     RidgeNetCV,
+    StabilityPathDisplay,
+    StabilitySelection,
 )
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -116,3 +118,56 @@ def test_loss_curve_display(diabetes):
     cv = RidgeNetCV(cv=2).fit(X, y)
     display = LossCurveDisplay.from_estimator(cv)
     np.testing.assert_allclose(display.line_.get_ydata(), cv.estimator_.loss_curve_)
+
+
+def test_path_display_from_cv_estimator_without_refitting(diabetes, monkeypatch):
+    X, y = diabetes
+    model = LassoNetCV(alphas=8, cv=3).fit(X, y)
+    import skreg._plot
+
+    def no_path(*args, **kwargs):
+        raise AssertionError("the path was fitted")
+
+    monkeypatch.setattr(skreg._plot, "regularization_path", no_path)
+    display = RegularizationPathDisplay.from_estimator(model)
+    np.testing.assert_allclose(display.coefs, model.coef_path_.mean(axis=0))
+    np.testing.assert_allclose(display.n_selected, model.n_features_path_.mean(axis=1))
+    np.testing.assert_allclose(
+        display.score_line_.get_ydata(), model.score_path_.mean(axis=1)
+    )
+    # Several outputs: the folds' mean of each feature's weight norm; the
+    # chosen l1_ratio's row.
+    Y = np.column_stack([y, -y])
+    multi = LassoNetCV(alphas=4, cv=2, l1_ratio=[0.5, 1.0]).fit(X, Y)
+    display = RegularizationPathDisplay.from_estimator(multi)
+    row = [0.5, 1.0].index(multi.l1_ratio_)
+    norms = np.linalg.norm(multi.coef_path_[row], axis=1).mean(axis=0)
+    np.testing.assert_allclose(display.coefs, norms)
+    with pytest.raises(ValueError, match="X and y are needed together"):
+        RegularizationPathDisplay.from_estimator(model, X)
+    with pytest.raises(ValueError, match="X and y are needed together"):
+        RegularizationPathDisplay.from_estimator(LassoNet())
+
+
+def test_stability_path_display():
+    X, y = make_regression(100, 6, n_informative=2, shuffle=False, random_state=0)
+    selector = StabilitySelection(
+        LassoNet(hidden_layer_sizes=()), n_resampling=4, alphas=10, random_state=0
+    ).fit(X, y)
+    display = StabilityPathDisplay.from_estimator(selector)
+    assert len(display.lines_) == 6
+    for j, line in enumerate(display.lines_):
+        np.testing.assert_allclose(
+            line.get_ydata(), selector.selection_probabilities_[j]
+        )
+    kept = [line.get_label() for line in display.lines_ if line.get_label()[0] == "x"]
+    assert kept == ["x0", "x1"] and selector.get_support(indices=True).tolist() == [
+        0,
+        1,
+    ]
+    assert display.threshold_line_.get_ydata()[0] == selector.threshold
+    assert display.ax_.get_xscale() == "log"
+    with pytest.raises(TypeError, match="needs a StabilitySelection"):
+        StabilityPathDisplay.from_estimator(LassoNet())
+    with pytest.raises(NotFittedError):
+        StabilityPathDisplay.from_estimator(StabilitySelection())

@@ -194,6 +194,7 @@ def test_works_without_sklearn_callback_api():
     # scikit-learn < 1.9 has no sklearn.callback.CallbackSupportMixin.
     code = """
 import sklearn.callback, sklearn.model_selection, sklearn.pipeline, sklearn.datasets
+import sklearn.feature_selection  # skreg's StabilitySelection is a SelectorMixin
 del sklearn.callback.CallbackSupportMixin  # scikit-learn itself is already imported
 from sklearn.datasets import make_regression
 from skreg import RidgeNet

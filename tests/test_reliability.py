@@ -25,8 +25,12 @@ import skreg
 ESTIMATORS = [
     obj
     for obj in map(lambda name: getattr(skreg, name), skreg.__all__)
-    if isinstance(obj, type) and issubclass(obj, BaseEstimator)
+    if isinstance(obj, type)
+    and issubclass(obj, BaseEstimator)
+    and hasattr(obj, "predict")
 ]
+# Selectors (transformers), with the networks of FAST below.
+SELECTORS = [skreg.StabilitySelection]
 MAX_EXAMPLES = 60
 
 FAST = {
@@ -36,6 +40,8 @@ FAST = {
     "device": "cpu",
     "cv": 2,
     "alphas": 2,
+    "n_resampling": 2,
+    "estimator": skreg.LassoNet(hidden_layer_sizes=(3,), max_iter=4, random_state=0),
 }
 
 DTYPES = ["float16", "float32", "float64", "int8", "int64", "uint8", "bool", "object"]
@@ -446,3 +452,79 @@ def test_memory_layouts_give_the_same_model(Est, layout):
             atol=1e-9,
             err_msg=name,
         )
+
+
+# -- selectors ---------------------------------------------------------------------
+
+
+def _check_selector(Est, problem):
+    X, y, must_fail = problem
+    X_before, y_before = _copy(X), y.copy()
+    est = _make(Est)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X, y)
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        assert not _raised_in_torch(exc), message
+        # One row has no halves to split; one row per half may fail to fit.
+        if len(X) < 4 and ("n_samples" in message or "training objective" in message):
+            return
+        assert must_fail and any(word in message for word in must_fail), (
+            must_fail,
+            message,
+        )
+        return
+    finally:
+        assert _unchanged(X_before, X), "fit mutated X"
+        assert _unchanged(y_before, y), "fit mutated y"
+    assert not must_fail, f"fit accepted data that should fail: {must_fail}"
+    assert est.transform(X).shape == (len(X), est.get_support().sum())
+    assert np.all((est.stability_scores_ >= 0) & (est.stability_scores_ <= 1))
+
+
+@pytest.mark.parametrize("Est", SELECTORS, ids=lambda E: E.__name__)
+def test_selector_generated_input(Est):
+    @settings(
+        max_examples=MAX_EXAMPLES // 2,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(problem=problems(classifier=False))
+    def run(problem):
+        _check_selector(Est, problem)
+
+    run()
+
+
+@pytest.mark.parametrize("Est", SELECTORS, ids=lambda E: E.__name__)
+def test_selector_transform_checks_input_as_select_from_model(Est):
+    """transform only picks columns: as scikit-learn's selectors, it refuses
+    NaN and a wrong number of features, and passes other objects through."""
+    X, y = _problem(skreg.LassoNet, n=30)
+    est = _make(Est).fit(X, y)
+    X_bad = X.astype(object)
+    X_bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        est.transform(X_bad)
+    X_bad[3, 1] = "x"
+    np.testing.assert_array_equal(est.transform(X_bad), X_bad[:, est.get_support()])
+    with pytest.raises(ValueError, match="4 features"):
+        est.transform(X[:, :3])
+
+
+@pytest.mark.parametrize("Est", SELECTORS, ids=lambda E: E.__name__)
+def test_selector_read_only_memory_mapped_input(Est, tmp_path):
+    X, y = _problem(skreg.LassoNet)
+    joblib.dump((X, y), tmp_path / "data.joblib")
+    X_mm, y_mm = joblib.load(tmp_path / "data.joblib", mmap_mode="r")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = _make(Est).fit(X_mm, y_mm)
+    assert not [w for w in caught if "not writable" in str(w.message)]
+    np.testing.assert_array_equal(
+        est.selection_probabilities_, _make(Est).fit(X, y).selection_probabilities_
+    )
