@@ -20,18 +20,18 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
-from ._loss import LogisticLoss, Loss, MultinomialLoss, SquaredError
+from ._loss import Loss, SquaredError
 from ._modules import Net
 from ._objective import Objective, sparse_tensor
 from ._persistence import _check_version, _skreg_version
@@ -41,9 +41,20 @@ from ._solvers import Problem, Solver, select_solver
 from ._threads import limit_threads
 from ._training import train
 
-__all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
+__all__ = [
+    "BaseNet",
+    "RegressorNet",
+    "Interval",
+    "StrOptions",
+    "available_if",
+    "_fit_context",
+    "partial_fit_doc",
+]
 
 _PREDICT_CHUNK = 65536
+
+# What a fit that goes on from the previous one (warm start, partial_fit) extends.
+_RECORD = ("loss_curve_", "validation_scores_", "t_")
 
 COMMON_PARAMS_DOC = """\
 hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
@@ -70,13 +81,40 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         for larger data or whenever dropout is active.
 
     batch_size : int or 'auto', default='auto'
-        Mini-batch size; ``'auto'`` is ``min(1024, n_samples)``.
+        Mini-batch size; ``'auto'`` is ``min(1024, n_samples)``. An int sets
+        ``solver='auto'`` to a mini-batch solver (Adam).
 
     learning_rate_init : float, default=0.01
         Step size of Adam and SGD (and of their proximal steps). Ten times
         scikit-learn's MLP default, for a batch five times larger: on the data
         sets of ``benchmarks/speed.py`` this pair reached sklearn's default test
         score in well under half its time, with the same or a better score.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        SGD's step-size schedule, as scikit-learn's MLP: ``'invscaling'``
+        sets it to ``learning_rate_init / (t_ + 1) ** power_t`` after each
+        epoch; ``'adaptive'`` divides it by 5 each time the stopping rule
+        would stop, and stops once it is at most 1e-6. ``solver='sgd'`` only.
+
+    power_t : float, default=0.5
+        Exponent of ``'invscaling'``. ``solver='sgd'`` only.
+
+    momentum : float, default=0.9
+        SGD's momentum, in [0, 1]. ``solver='sgd'`` only.
+
+    nesterovs_momentum : bool, default=True
+        Nesterov's momentum for SGD (with ``momentum > 0``).
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's decay rates of its first and second moment estimates, in
+        [0, 1). ``solver='adam'`` only.
+
+    epsilon : float, default=1e-8
+        Adam's term added to the root second moment. ``solver='adam'`` only.
+
+    shuffle : bool, default=True
+        Shuffle the rows before each epoch of a mini-batch solver; ``False``
+        takes the batches in the order of the rows.
 
     max_iter : int, default=200
         Epochs for mini-batch solvers, iterations for full-batch ones.
@@ -94,7 +132,9 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop on its score
-        and restore the best weights (mini-batch solvers only).
+        and restore the best weights (mini-batch solvers only: ``solver='auto'``
+        then trains with Adam). ``partial_fit`` refuses it, as scikit-learn's
+        MLP does.
 
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``.
@@ -132,22 +172,87 @@ n_features_in_ : int
         Number of network outputs.
 
     n_iter_ : int
-        Iterations (epochs) run by the solver.
+        Iterations (epochs) run by the solver in the last call of ``fit``
+        (one per call of ``partial_fit``).
 
     loss_curve_ : list of float
-        Objective (data loss + penalty) at the end of each iteration.
+        Objective (data loss + penalty) at the end of each iteration. A
+        warm-started ``fit`` and every ``partial_fit`` extend it, as in
+        scikit-learn's MLP.
 
-    best_loss_ : float
-        Smallest value of ``loss_curve_``.
+    loss_ : float
+        The last value of ``loss_curve_``.
+
+    best_loss_ : float or None
+        Smallest value of ``loss_curve_``; None when ``early_stopping`` scores
+        a validation split instead, as in scikit-learn's MLP.
 
     validation_scores_ : list of float or None
-        Validation score per epoch when ``early_stopping=True``.
+        Validation score per epoch when ``early_stopping=True`` (extended by a
+        warm-started ``fit``; NaN for an epoch whose network overflowed).
 
     best_validation_score_ : float or None
         Best validation score when ``early_stopping=True``.
 
+    t_ : int
+        Training samples seen by the solver over every fit it went on from:
+        ``n_samples`` per epoch (or full-batch iteration).
+
+    coefs_ : list of ndarray
+        ``coefs_[i]``, of shape ``(n_in, n_out)``, is the weight matrix of
+        layer ``i``, as in scikit-learn's MLP. Copies of ``module_``'s
+        weights taken at the end of each fit: changing them changes no
+        prediction.
+
+    intercepts_ : list of ndarray
+        ``intercepts_[i]``, of shape ``(n_out,)``, is the bias of layer ``i``
+        (copies, as ``coefs_``).
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    out_activation_ : str
+        The output's activation, as scikit-learn's MLP names it:
+        ``'identity'``, ``'logistic'`` or ``'softmax'``.
+
+    solver_ : str
+        The solver that trained the network (``solver='auto'`` resolved).
+
     module_ : torch.nn.Module
         The trained network."""
+
+
+PARTIAL_FIT_DOC = """Train for one epoch of the mini-batch solver on the data.
+
+        Only with ``solver`` 'auto', 'adam' or 'sgd' ('auto' trains with Adam),
+        as scikit-learn's MLP. Each call goes on from the network and from the
+        update rule's state (Adam's moments, SGD's momentum and learning rate)
+        of the previous call, and minimises the objective of ``fit`` on this
+        data; ``loss_curve_`` and ``t_`` grow with every call.
+
+        Parameters
+        ----------
+        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+            Training data.
+        {y}
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; ``n`` in the objective is their sum.{classes}
+
+        Returns
+        -------
+        self : object
+            The updated estimator. If the call raises, it is left as it was.
+        """
+
+
+def partial_fit_doc(y: str, classes: str = ""):
+    """Give the decorated ``partial_fit`` its docstring, with these entries."""
+
+    def decorate(method):
+        method.__doc__ = PARTIAL_FIT_DOC.format(y=y, classes=classes)
+        return method
+
+    return decorate
 
 
 def _to_tensor(a: np.ndarray, dtype: torch.dtype, device: torch.device):
@@ -195,6 +300,18 @@ def _unchanged_on_error(estimator) -> Iterator[dict]:
         raise
 
 
+def _has_partial_fit(estimator) -> bool:
+    """``partial_fit`` exists for the mini-batch solvers only, as in
+    scikit-learn's MLP (``available_if``).
+    """
+    if estimator.solver not in ("auto", "adam", "sgd"):
+        raise AttributeError(
+            "partial_fit is only available for the mini-batch solvers ('auto', "
+            f"'adam', 'sgd'); solver={estimator.solver!r} trains full batch."
+        )
+    return True
+
+
 def _resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -230,12 +347,14 @@ class _Prepared:
     seed: int
     callback_ctx: object = None
     callback_data: dict | None = None
+    incremental: bool = False  # a call of partial_fit
     # Set with the objective, by the first fit:
     order: np.ndarray | None = None  # the rows' canonical order (merge_duplicates)
     n: float = 0.0  # the sum of sample weights
     validation: tuple | None = None  # (X_val, Y_val, sample_weight_val)
     solver: type[Solver] | None = None
     batch_size: int = 0
+    n_train_rows: int = 0  # the rows trained on (the validation split's excluded)
     objective: Objective | None = None
 
 
@@ -258,6 +377,14 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "shuffle": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -310,28 +437,78 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             Fitted estimator. If ``fit`` raises, the estimator is left as it was
             before the call, never half-trained.
         """
+        return self._fit_safely(X, y, sample_weight)
+
+    def _fit_safely(self, X, y, sample_weight, **kwargs):
+        """:meth:`_fit`, leaving the estimator as it was if it raises."""
         with _unchanged_on_error(self) as state:
-            if self.warm_start and hasattr(self, "module_"):  # trained in place
+            if self._continues(kwargs.get("incremental", False)):  # trained in place
                 state["module_"] = copy.deepcopy(self.module_)
                 if "_solver_state" in state:  # updated in place too
                     state["_solver_state"] = copy.deepcopy(state["_solver_state"])
-            return self._fit(X, y, sample_weight)
+            return self._fit(X, y, sample_weight, **kwargs)
 
-    def _fit(self, X, y, sample_weight):
-        """Validate, encode the target, build the module, train, store state."""
-        prep = self._prepare(X, y, sample_weight)
+    def _fit(self, X, y, sample_weight, *, incremental=False, classes=None):
+        """Validate, encode the target, build the module, train, store state.
+
+        A fit that goes on from the fitted network (warm start, ``partial_fit``)
+        extends ``loss_curve_``, ``validation_scores_`` and ``t_``, as
+        scikit-learn's MLP does; ``n_iter_`` counts this fit's iterations.
+        """
+        continues = self._continues(incremental)
+        before = {k: getattr(self, k, None) for k in _RECORD} if continues else {}
+        prep = self._prepare(
+            X, y, sample_weight, incremental=incremental, classes=classes
+        )
         self._fit_prepared(prep)
-        if self.warm_start:
+        self._extend_record(before)
+        if self.warm_start or incremental:
             # What the solver hands on to the next fit (L-BFGS's curvature
-            # memory, FISTA's step and momentum), for this fitted module only;
-            # pickles, saved files and deep copies leave it out.
+            # memory, FISTA's step and momentum, Adam's moments), for this
+            # fitted module only; pickles, saved files and deep copies leave it
+            # out.
             self._solver_state = prep.objective.state
+        elif "minibatch" in prep.objective.state:
+            # A later partial_fit goes on with the update rule's state, as
+            # scikit-learn's MLP does after fit.
+            self._solver_state = {"minibatch": prep.objective.state["minibatch"]}
         else:  # nothing will read it: L-BFGS's memory is 20 parameter vectors
             self.__dict__.pop("_solver_state", None)
         return self
 
+    def _extend_record(self, before: dict) -> None:
+        """Put the record of the fits this one goes on from (``before``) in
+        front of its own.
+        """
+        if before.get("loss_curve_") is not None:
+            self.loss_curve_ = before["loss_curve_"] + self.loss_curve_
+            if self.best_loss_ is not None:
+                self.best_loss_ = min(self.loss_curve_)
+        scores = before.get("validation_scores_")
+        if scores is not None and self.validation_scores_ is not None:
+            self.validation_scores_ = scores + self.validation_scores_
+            best = np.nanmax(self.validation_scores_, initial=-np.inf)
+            self.best_validation_score_ = float(best)
+        self.t_ += before.get("t_") or 0
+
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        """One epoch of the mini-batch solver on ``X``, going on from the
+        network and the update rule's state of the previous call.
+        """
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        return self._fit_safely(X, y, sample_weight, incremental=True, classes=classes)
+
     def _prepare(
-        self, X, y, sample_weight, *, callbacks: bool = True, feature_names=None
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        callbacks: bool = True,
+        feature_names=None,
+        incremental: bool = False,
+        classes=None,
     ) -> _Prepared:
         """Everything about a fit that does not depend on the penalty strength:
         validation, target encoding, the device and the seed.
@@ -340,15 +517,17 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         iteration limits) with ``set_params`` and calls :meth:`_fit_prepared` at
         every alpha (:func:`skreg._path._fit_path`). ``feature_names``: the
         columns of the frame the caller validated ``X`` from, to be stored as
-        ``feature_names_in_``.
+        ``feature_names_in_``. ``incremental``: a call of ``partial_fit``, with
+        its ``classes``.
         """
+        continues = self._continues(incremental)
         # A warm start goes on from the fitted network: as scikit-learn's MLP,
         # it takes data with the same features (and classes) only.
         X, y = validate_data(
             self,
             X,
             y,
-            reset=not self._continues(),
+            reset=not continues,
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
             multi_output=self._multi_output,
@@ -360,9 +539,8 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
-            if sample_weight.sum() <= 0:
-                raise ValueError("sample_weight must have a positive sum.")
         callback_ctx = callback_data = None
+        callbacks = callbacks and not incremental  # a fit task per fit only
         if callbacks and hasattr(self, "_init_callback_context"):  # sklearn >= 1.9
             # One subtask per iteration, plus the empty one CallbackBridge closes.
             callback_ctx = self._init_callback_context(max_subtasks=self.max_iter + 1)
@@ -374,11 +552,22 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 else {"sample_weight": sample_weight},
             }
             callback_ctx.call_on_fit_task_begin(estimator=self, **callback_data)
-        Y = self._encode_target(y)
+        Y = self._encode_target(
+            y, continues=continues, incremental=incremental, classes=classes
+        )
+        sample_weight = self._weigh(Y, sample_weight, incremental)
+        if sample_weight is not None:
+            sample_weight = sample_weight.astype(X.dtype, copy=False)
+            if sample_weight.sum() <= 0:
+                raise ValueError("sample_weight must have a positive sum.")
         sizes = self._hidden_sizes()
         device = _resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        if incremental and continues:
+            # Each call its own shuffle and dropout masks, and the same calls
+            # the same model: a seed moved on by the samples seen so far.
+            seed = (seed + self.t_) % np.iinfo(np.int32).max
 
         return _Prepared(
             X=X,
@@ -392,11 +581,22 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             seed=seed,
             callback_ctx=callback_ctx,
             callback_data=callback_data,
+            incremental=incremental,
         )
 
-    def _continues(self) -> bool:
-        """Whether the next fit goes on from the fitted network (warm start)."""
-        return self.warm_start and hasattr(self, "module_")
+    def _weigh(self, Y, sample_weight, incremental: bool):
+        """The sample weights of the fit (classifiers fold class weights in)."""
+        return sample_weight
+
+    def _stratify(self, Y):
+        """What the early-stopping split is stratified on (None: nothing)."""
+        return None
+
+    def _continues(self, incremental: bool = False) -> bool:
+        """Whether the next fit goes on from the fitted network (warm start,
+        ``partial_fit``).
+        """
+        return (self.warm_start or incremental) and hasattr(self, "module_")
 
     def _fit_prepared(self, prep: _Prepared):
         """Build (or, warm-started, reuse) the module and train it under the
@@ -406,11 +606,8 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             _seed(prep.seed, devices)
-            reuse = (
-                self.warm_start
-                and hasattr(self, "module_")
-                and self._module_shape == (X.shape[1], self.n_outputs_, sizes)
-            )
+            shape = (X.shape[1], self.n_outputs_, sizes)
+            reuse = self._continues(prep.incremental) and self._module_shape == shape
             if not reuse:
                 module = self._build_module(X.shape[1], self.n_outputs_, sizes).to(
                     device=device, dtype=dtype
@@ -432,10 +629,11 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
 
                 def validation():
                     out = self._output(X_val)
-                    # A diverging network scores worst rather than failing the
-                    # metric's input check; the training loop then handles it.
+                    # A diverging network scores NaN (as scikit-learn's MLP)
+                    # rather than failing the metric's input check; the
+                    # training loop then handles it.
                     if not torch.isfinite(out).all():
-                        return -np.inf
+                        return np.nan
                     return self._score_array(out, Y_val, sw_val)
 
             solver = prep.solver
@@ -443,7 +641,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             history = train(
                 objective,
                 solver=solver,
-                max_iter=self.max_iter,
+                max_iter=1 if prep.incremental else self.max_iter,
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
                 learning_rate=self.learning_rate_init,
@@ -451,15 +649,22 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 validation=validation,
                 verbose=lines,
                 hooks=hooks,
+                options=self._solver_options(prep),
+                incremental=prep.incremental,
             )
         self._module_shape = (X.shape[1], self.n_outputs_, sizes)
         self.solver_ = solver.name
         self.n_iter_ = history.n_iter
         self.loss_curve_ = history.loss_curve
-        self.best_loss_ = history.best_loss
+        self.loss_ = history.loss_curve[-1] if history.loss_curve else None
+        # As scikit-learn's MLP: no best training loss when a validation score
+        # decides.
+        scored = history.validation_scores is not None
+        self.best_loss_ = None if scored else history.best_loss
         self.validation_scores_ = history.validation_scores
         self.best_validation_score_ = history.best_validation_score
-        self._store_linear_part(module)
+        self.t_ = prep.n_train_rows * history.n_iter
+        self._store_weights(module)
         if prep.callback_ctx is not None:
             prep.callback_ctx.call_on_fit_task_end(
                 estimator=self, reconstruction_attributes={}, **prep.callback_data
@@ -474,11 +679,19 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         """
         # Penalty kinds do not depend on their strength: any will do here.
         kinds = self._penalty_terms(module, 1.0)
-        problem = Problem.of(module, kinds, self._loss, prep.X, prep.n_rows)
+        # An int batch_size, early stopping or partial_fit ask for mini-batches.
+        stochastic = (
+            prep.incremental
+            or isinstance(self.batch_size, Integral)
+            or self.early_stopping
+        )
+        problem = Problem.of(
+            module, kinds, self._loss, prep.X, prep.n_rows, stochastic=stochastic
+        )
         prep.solver = solver = select_solver(self.solver, problem)
         X, Y, sample_weight = prep.X, prep.Y, prep.sample_weight
         if self.early_stopping and solver.early_stopping:
-            stratify = Y if isinstance(self, ClassifierMixin) else None
+            stratify = self._stratify(Y)
             parts = [X, Y] + ([sample_weight] if sample_weight is not None else [])
             split = train_test_split(
                 *parts,
@@ -491,6 +704,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             if sample_weight is not None:
                 sample_weight, sw_val = split[4:]
             prep.validation = (X_val, Y_val, sw_val)
+        prep.n_train_rows = X.shape[0]
         # A linear model trained full batch is convex: its one solution does not
         # depend on how the rows are ordered or repeated, so there is nothing to
         # merge (and 0.1 ms of a 1.5 ms fit to save).
@@ -525,6 +739,23 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             state=state,
         )
 
+    def _solver_options(self, prep: _Prepared) -> dict:
+        """The mini-batch solvers' options (full-batch solvers ignore them)."""
+        return {
+            "shuffle": self.shuffle,
+            "optimizer": {
+                "betas": (self.beta_1, self.beta_2),
+                "eps": self.epsilon,
+                "momentum": self.momentum,
+                "nesterov": self.nesterovs_momentum,
+                "schedule": self.learning_rate,
+                "power_t": self.power_t,
+            },
+            "samples_seen": getattr(self, "t_", 0) if self._continues() else 0,
+            "epoch_samples": prep.n_train_rows,
+            "resume": prep.incremental,
+        }
+
     def _progress(self, solver, callback_ctx, callback_data) -> tuple[bool, tuple]:
         """Whether to print per-iteration lines, and the loop's progress hooks."""
         unit = "iteration" if solver.full_batch else "epoch"
@@ -537,6 +768,20 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 CallbackBridge(self, callback_ctx, task_name=unit, **callback_data)
             )
         return bool(self.verbose) and bar is None, tuple(hooks)
+
+    def _store_weights(self, module: Net) -> None:
+        """The weights as scikit-learn's MLP holds them, and the linear part.
+
+        ``coefs_[i]`` has shape ``(n_in, n_out)`` and ``intercepts_[i]``
+        ``(n_out,)``: copies of the layers of ``module_`` (LassoNet's skip
+        connection is ``coef_``), which ``predict`` uses.
+        """
+        linears = module.linears
+        self.coefs_ = [lin.weight.detach().cpu().numpy().T.copy() for lin in linears]
+        self.intercepts_ = [lin.bias.detach().cpu().numpy().copy() for lin in linears]
+        self.n_layers_ = len(linears) + 1
+        self.out_activation_ = self._loss.out_activation
+        self._store_linear_part(module)
 
     def _store_linear_part(self, module: Net) -> None:
         if not (module.is_linear or module.skip is not None):
@@ -630,7 +875,7 @@ class RegressorNet(RegressorMixin, BaseNet):
     _multi_output = True
     _loss: Loss = SquaredError()  # stateless: one object serves every estimator
 
-    def _encode_target(self, y: np.ndarray) -> np.ndarray:
+    def _encode_target(self, y: np.ndarray, **_) -> np.ndarray:
         self._y_ndim = y.ndim
         Y = y.reshape(len(y), -1)
         self.n_outputs_ = Y.shape[1]
@@ -667,111 +912,16 @@ class RegressorNet(RegressorMixin, BaseNet):
         """
         return self._decode(self._validated_output(X))
 
+    @available_if(_has_partial_fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    @partial_fit_doc(
+        y="y : array-like of shape (n_samples,) or (n_samples, n_targets)\n"
+        "            Target values.",
+    )
+    def partial_fit(self, X, y, sample_weight=None):
+        return self._partial_fit(X, y, sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-
-_LOGISTIC, _MULTINOMIAL = LogisticLoss(), MultinomialLoss()
-
-
-class ClassifierNet(ClassifierMixin, BaseNet):
-    """Target handling for classification: any labels, binary or multiclass.
-
-    Two classes use one logit and the logistic loss (as ``LogisticRegression``);
-    more use one logit per class and the multinomial (softmax) loss.
-    """
-
-    _multi_output = False
-    _coef_is_1d = False
-
-    def _encode_target(self, y: np.ndarray) -> np.ndarray:
-        check_classification_targets(y)
-        classes, y_idx = np.unique(y, return_inverse=True)
-        if self._continues() and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                "warm_start can only be used where `y` has the same classes as in "
-                f"the previous call to fit. Previously got {self.classes_}, `y` has "
-                f"{classes}."
-            )
-        self.classes_ = classes
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "The classifier needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {self.classes_[0]!r}."
-            )
-        self.n_outputs_ = 1 if len(self.classes_) == 2 else len(self.classes_)
-        return y_idx
-
-    def _target_tensor(self, y_idx, dtype, device):
-        if self.n_outputs_ == 1:
-            return torch.as_tensor(y_idx.reshape(-1, 1), dtype=dtype, device=device)
-        return torch.as_tensor(y_idx, dtype=torch.long, device=device)
-
-    @property
-    def _loss(self) -> Loss:
-        """The logistic loss of one logit (two classes), else the multinomial."""
-        return _LOGISTIC if self.n_outputs_ == 1 else _MULTINOMIAL
-
-    def _log_proba(self, out: torch.Tensor) -> torch.Tensor:
-        log_p = self._loss.log_inverse_link
-        if out.shape[1] == 1:  # log(1 - p) and log(p)
-            return torch.cat([log_p(-out), log_p(out)], dim=1)
-        return log_p(out)
-
-    def _decode(self, out: torch.Tensor) -> np.ndarray:
-        """Class labels of the network outputs ``out``."""
-        return self.classes_[self._log_proba(out).argmax(1).cpu().numpy()]
-
-    def _score_array(self, out, y_idx, sample_weight) -> float:
-        return accuracy_score(
-            y_idx,
-            self._log_proba(out).argmax(1).cpu().numpy(),
-            sample_weight=sample_weight,
-        )
-
-    def predict_log_proba(self, X):
-        """Log of the class probabilities.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
-        """
-        return self._log_proba(self._validated_output(X)).cpu().numpy()
-
-    def predict_proba(self, X):
-        """Class probabilities.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``; rows sum to one.
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X):
-        """Predict class labels.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels, taken from ``classes_``.
-        """
-        return self._decode(self._validated_output(X))

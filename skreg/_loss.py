@@ -41,6 +41,8 @@ class Loss:
     quadratic = False
     #: The loss is differentiable in the outputs.
     smooth = True
+    #: scikit-learn's MLP name of :meth:`inverse_link` (``out_activation_``).
+    out_activation = "identity"
 
     def value(self, out: Tensor, Y: Tensor, weight: Tensor | None = None) -> Tensor:
         """``sum_i w_i l(out_i, Y_i) / n``, a scalar tensor."""
@@ -135,6 +137,8 @@ class LogisticLoss(Loss):
     independent labels (multilabel classification).
     """
 
+    out_activation = "logistic"
+
     def value(self, out, Y, weight=None):
         w = None if weight is None else weight.unsqueeze(1)
         mean = F.binary_cross_entropy_with_logits(out, Y, weight=w)
@@ -170,6 +174,8 @@ class MultinomialLoss(Loss):
     """The multinomial (softmax cross-entropy) loss, ``l_i = -log p_{i, y_i}``
     with ``p = softmax(out)`` and ``Y`` the class indices (a long vector).
     """
+
+    out_activation = "softmax"
 
     def value(self, out, Y, weight=None):
         if weight is None:

@@ -54,6 +54,7 @@ class Monitor:
         verbose: int,
         hooks: tuple = (),
         convex: bool = False,
+        on_stall: Callable[[], bool] | None = None,
     ):
         self.params, self.full_batch = params, full_batch
         # A network's optimum is not unique: like scikit-learn's MLP, stop when
@@ -63,6 +64,8 @@ class Monitor:
         self.tol, self.n_iter_no_change = tol, n_iter_no_change
         self.validation = validation if not full_batch else None
         self.verbose, self.hooks = verbose, hooks
+        # Asked when patience runs out: True stops (see Solver.stalled).
+        self.on_stall = on_stall
         self.stop_requested = False
         self.history = History(validation_scores=[] if self.validation else None)
         self.last_good = [p.detach().clone() for p in params]
@@ -118,6 +121,9 @@ class Monitor:
             improved = loss <= min(h.loss_curve[:-1], default=math.inf) - self.tol
             self.stalled = 0 if improved else self.stalled + 1
         if self.stalled > self.n_iter_no_change:
+            if self.on_stall is not None and not self.on_stall():
+                self.stalled = 0  # a lower learning rate: patience again
+                return False
             self.stopped = self.converged = True
             if self.verbose:
                 what = "Validation score" if self.validation else "Training loss"

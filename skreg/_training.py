@@ -39,6 +39,8 @@ def train(
     validation: Callable[[], float] | None = None,
     verbose: int = 0,
     hooks: tuple = (),
+    options: dict | None = None,
+    incremental: bool = False,
 ) -> History:
     """Minimise ``objective`` in place with ``solver`` and return the
     :class:`~skreg._monitor.History`.
@@ -54,14 +56,20 @@ def train(
     restored at the end. A non-finite objective restores the last finite weights
     and warns; an interrupt (Ctrl-C) keeps them and warns. ``hooks`` (see
     :class:`~skreg._monitor.Monitor`) are closed when training ends, however it
-    ends.
+    ends. ``options`` go to the solver (see
+    :class:`~skreg._solvers.minibatch.MiniBatch`). ``incremental``: one call of
+    ``partial_fit``, which runs its epochs without a warning at ``max_iter``.
     """
     flat = Flat([p for p in objective.module.parameters() if p.requires_grad])
     batch = objective.X.shape[0] if solver.full_batch else batch_size
     try:
         with limit_threads(objective.module, batch):
             runner = solver(
-                objective, flat, learning_rate=learning_rate, batch_size=batch_size
+                objective,
+                flat,
+                learning_rate=learning_rate,
+                batch_size=batch_size,
+                **(options or {}),
             )
             monitor = Monitor(
                 [flat.vector],  # every parameter at once, for the monitor's copies
@@ -72,9 +80,10 @@ def train(
                 validation=validation,
                 verbose=verbose,
                 hooks=hooks,
+                on_stall=runner.stalled,
             )
             if _run(runner, objective, monitor, max_iter, tol, batch_size):
-                _finish(objective, monitor, solver, max_iter)
+                _finish(objective, monitor, solver, max_iter, incremental)
             return monitor.history
     finally:
         flat.release()
@@ -130,7 +139,11 @@ def _run(
 
 
 def _finish(
-    objective: Objective, monitor: Monitor, solver: type[Solver], max_iter: int
+    objective: Objective,
+    monitor: Monitor,
+    solver: type[Solver],
+    max_iter: int,
+    incremental: bool = False,
 ) -> None:
     """After a run: restore the best (early stopping) or last finite weights,
     and warn on divergence or on a run that did not converge.
@@ -152,9 +165,12 @@ def _finish(
                 history.n_iter = 0
     if monitor.diverged is not None:
         if history.n_iter == 0:
+            # scikit-learn's MLP words first: code written for it matches them.
             raise ValueError(
-                f"The training objective is {monitor.diverged} from the first "
-                "iteration: the inputs or targets are too large for the network, or "
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed. The training "
+                f"objective is {monitor.diverged} from the first iteration: the "
+                "inputs or targets are too large for the network, or "
                 "learning_rate_init is too high. Scale the data (e.g. with "
                 "StandardScaler) or lower learning_rate_init."
             )
@@ -166,7 +182,7 @@ def _finish(
             ConvergenceWarning,
             stacklevel=3,
         )
-    elif not history.converged and not monitor.stop_requested:
+    elif not (history.converged or monitor.stop_requested or incremental):
         warnings.warn(
             f"{solver.title}: Maximum iterations ({max_iter}) reached and the "
             "optimization hasn't converged yet.",

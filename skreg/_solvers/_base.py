@@ -54,11 +54,17 @@ class Problem:
     sparse: bool
     loss: Loss
     penalties: tuple[tuple[str, str], ...]
+    # Mini-batches asked for (an int batch_size, partial_fit): 'auto' trains
+    # with a mini-batch solver.
+    stochastic: bool = False
 
     @classmethod
-    def of(cls, module, terms: list, loss: Loss, X, n_samples: int) -> Problem:
+    def of(
+        cls, module, terms: list, loss: Loss, X, n_samples: int, stochastic=False
+    ) -> Problem:
         """The problem of training ``module`` under ``terms`` on ``X``."""
         return cls(
+            stochastic=stochastic,
             linear=getattr(module, "is_linear", False),
             n_samples=n_samples,
             n_coefs=sum(p.numel() for p in module.parameters() if p.requires_grad),
@@ -110,6 +116,12 @@ class Solver:
 
     def run(self, max_iter: int, tol: float, monitor: Monitor) -> bool:
         raise NotImplementedError
+
+    def stalled(self) -> bool:
+        """The monitor's patience ran out: True to stop (a mini-batch solver's
+        learning-rate schedule may lower its rate and go on instead).
+        """
+        return True
 
     @classmethod
     def refusal(cls, problem: Problem) -> str | None:
