@@ -234,7 +234,16 @@ class ClassifierNet(ClassifierMixin, BaseNet):
         return log_p(out)
 
     def _proba(self, out: torch.Tensor) -> np.ndarray:
-        return self._log_proba(out).exp().cpu().numpy()
+        proba = self._log_proba(out).exp().cpu().numpy()
+        if self._is_multilabel:
+            # Each label's probability strictly inside (0, 1), as scikit-learn's
+            # multilabel checks ask: one that rounds to 0 or 1 becomes the
+            # nearest float inside.
+            one = np.ones((), dtype=proba.dtype)
+            np.clip(
+                proba, np.nextafter(0 * one, one), np.nextafter(one, 0 * one), proba
+            )
+        return proba
 
     def _decode(self, out: torch.Tensor) -> np.ndarray:
         """Class labels (multilabel: the 0/1 matrix) of the network outputs."""
@@ -292,7 +301,9 @@ class ClassifierNet(ClassifierMixin, BaseNet):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``; rows sum to one. For a multilabel
-            ``y``, the probability of each label (rows need not sum to one).
+            ``y``, the probability of each label (rows need not sum to one),
+            strictly between 0 and 1 (one that rounds to 0 or 1 is given as
+            the nearest float inside).
         """
         return self._proba(self._validated_output(X))
 

@@ -84,6 +84,9 @@ class Monitor:
         if not math.isfinite(loss):
             copy_(self.params, self.last_good)
             self.diverged, self.stopped = loss, True
+            if self.validation is not None:
+                # The overflowed epoch's score, as scikit-learn's MLP records it.
+                h.validation_scores.append(math.nan)
             return True
         h.n_iter += 1
         h.loss_curve.append(loss)
