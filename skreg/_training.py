@@ -16,11 +16,12 @@ import math
 import warnings
 from collections.abc import Callable
 
+import scipy.sparse as sp
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from ._monitor import History, Monitor, copy_, final_objective
-from ._objective import Flat, Objective
+from ._objective import Flat, Objective, sparse_tensor
 from ._solvers import Solver
 from ._threads import limit_threads
 
@@ -63,7 +64,8 @@ def train(
     flat = Flat([p for p in objective.module.parameters() if p.requires_grad])
     batch = objective.X.shape[0] if solver.full_batch else batch_size
     try:
-        with limit_threads(objective.module, batch):
+        # Mini-batch epochs do no BLAS work in numpy or scipy (see limit_threads).
+        with limit_threads(objective.module, batch, blas=solver.full_batch):
             runner = solver(
                 objective,
                 flat,
@@ -153,7 +155,12 @@ def _finish(
         copy_(params, monitor.best_weights)
         history.best_validation_score = monitor.best_score
     if monitor.previous is not None and history.n_iter:
-        final = final_objective(objective)
+        # Weights that overflow the outputs overflow them on every row: a call of
+        # partial_fit (one epoch of a chunk) checks a few.
+        if incremental:
+            final = 0.0 if finite_outputs(objective) else math.inf
+        else:
+            final = final_objective(objective)
         if not math.isfinite(final):
             # The last update overflowed the network: step back one epoch.
             copy_(params, monitor.previous)
@@ -189,6 +196,20 @@ def _finish(
             ConvergenceWarning,
             stacklevel=3,
         )
+
+
+def finite_outputs(objective: Objective, rows: int = 16) -> bool:
+    """Whether the network's outputs on the first ``rows`` training samples are
+    finite: the test of :func:`~skreg._monitor.final_objective` in a third of
+    its time (no loss, no penalty), for a call of ``partial_fit``, whose one
+    epoch may take a millisecond.
+    """
+    X = objective.X[:rows]
+    p = objective._zero
+    if sp.issparse(X):
+        X = sparse_tensor(X, p.dtype, p.device)
+    with torch.no_grad():
+        return bool(torch.isfinite(objective.module(X)).all())
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:

@@ -49,12 +49,14 @@ def test_grid_search_on_dask_equals_local_run(client):
     assert len(tasks.data) > 0
 
 
-def test_incremental_trains_block_by_block_out_of_core():
+def test_incremental_trains_block_by_block_out_of_core(client):
     """dask-ml's Incremental feeds each block of a chunked dask array to
-    partial_fit: the same model as a loop over the blocks, loss_curve_ and t_
-    grow with every block, predictions come back as a dask array. Scores use
-    scikit-learn's metrics on computed predictions (dask-ml 2025.1's own
-    r2_score fails on arrays of unknown chunk sizes with this dask)."""
+    partial_fit, on the cluster's workers: the same model as a loop over the
+    blocks here (the model travels between processes with Adam's moments),
+    loss_curve_ and t_ grow with every block, predictions come back as a dask
+    array. Scores use scikit-learn's metrics on computed predictions (dask-ml
+    2025.1's own r2_score fails on arrays of unknown chunk sizes with this
+    dask)."""
     da = pytest.importorskip("dask.array")
     wrappers = pytest.importorskip("dask_ml.wrappers")
     X, y = make_regression(n_samples=2400, n_features=10, noise=5.0, random_state=0)
@@ -62,9 +64,12 @@ def test_incremental_trains_block_by_block_out_of_core():
     X_d, y_d = da.from_array(X[:2000], chunks=500), da.from_array(y[:2000], chunks=500)
     params = dict(hidden_layer_sizes=(16,), alpha=1e-3, batch_size=50, random_state=0)
     inc = wrappers.Incremental(RidgeNet(**params), shuffle_blocks=False)
-    inc.fit(X_d, y_d)
-    for _ in range(2):  # two more passes over the blocks
-        inc.partial_fit(X_d, y_d)
+    with distributed.get_task_stream(client) as tasks:
+        inc.fit(X_d, y_d)
+        for _ in range(2):  # two more passes over the blocks
+            inc.partial_fit(X_d, y_d)
+    workers = {t["worker"] for t in tasks.data if "fit-" in str(t["key"])}
+    assert workers and workers <= set(client.scheduler_info()["workers"])
     est = inc.estimator_
     assert len(est.loss_curve_) == 12 and est.t_ == 6000 and est.solver_ == "adam"
     loop = RidgeNet(**params)
@@ -77,7 +82,7 @@ def test_incremental_trains_block_by_block_out_of_core():
     assert r2_score(y[2000:], pred.compute()) > 0.95
 
 
-def test_incremental_classifier_takes_classes_through_fit():
+def test_incremental_classifier_takes_classes_through_fit(client):
     da = pytest.importorskip("dask.array")
     wrappers = pytest.importorskip("dask_ml.wrappers")
     X, y = make_classification(

@@ -133,7 +133,10 @@ class Adam(Optimizer):
         return {"m": self.m, "v": self.v, "t": self.t}
 
     def load(self, state: dict) -> None:
-        self.m, self.v, self.t = state["m"], state["v"], state["t"]
+        # On the parameters' device and dtype (an unpickled state is on the CPU).
+        vector = self.flat.vector
+        self.m, self.v = state["m"].to(vector), state["v"].to(vector)
+        self.t = state["t"]
 
     @torch.no_grad()
     def prox_step(self, tensor: Tensor) -> Tensor:
@@ -230,6 +233,7 @@ class SGD(Optimizer):
         return {"buffer": self.buffer, "lr": self.lr}
 
     def load(self, state: dict) -> None:
-        self.buffer = state["buffer"]
+        buffer = state["buffer"]
+        self.buffer = None if buffer is None else buffer.to(self.flat.vector)
         if self.schedule != "constant":
             self.lr = state["lr"]
