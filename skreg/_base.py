@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -118,27 +119,42 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         takes the batches in the order of the rows.
 
     max_iter : int, default=200
-        Epochs for mini-batch solvers, iterations for full-batch ones.
+        Iterations for full-batch solvers, epochs for mini-batch ones. A fit
+        that ends there without meeting ``tol`` raises a
+        ``ConvergenceWarning``.
 
     tol : float, default=1e-4
-        Full-batch solvers stop when the largest (projected) gradient entry of
-        the objective has shrunk by ``tol`` relative to its value at the start
-        (by ``tol * 1e-4`` for linear models, whose unique solution is reached
-        to about six digits, like scikit-learn's); mini-batch solvers stop when
-        the loss (or validation score) has not improved by ``tol`` for more than
-        ``n_iter_no_change`` epochs.
+        Full-batch solvers stop when their optimality measure (the largest
+        entry of the (projected) gradient, of the KKT violation for Newton, of
+        the proximal-gradient mapping for FISTA) is at most ``tol`` for a
+        network, as scikit-learn's L-BFGS, or has shrunk by ``tol * 1e-4``
+        relative to its value at the start for a linear model, whose unique
+        solution is reached to about six digits, like scikit-learn's; or when
+        the objective no longer changes in floating point. Mini-batch
+        solvers stop when the training loss has not improved by ``tol`` for
+        more than ``n_iter_no_change`` epochs. ``tol=0`` never stops a fit on
+        ``tol``. See :doc:`/stopping`.
 
-    n_iter_no_change : int, default=10
-        Epochs without improvement before a mini-batch solver stops.
+    n_iter_no_change : int or np.inf, default=10
+        Iterations (epochs) without an improvement by ``tol`` before a
+        mini-batch solver stops, or, with ``early_stopping=True``, any solver.
+        ``np.inf`` turns that rule off.
+
+    max_fun : int, default=15000
+        Most objective evaluations of ``solver='lbfgs'`` (its line searches
+        evaluate several times per iteration), as scikit-learn's MLP; a fit
+        that ends there raises a ``ConvergenceWarning``.
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data, stop on its score
-        and restore the best weights (mini-batch solvers only: ``solver='auto'``
-        then trains with Adam). ``partial_fit`` refuses it, as scikit-learn's
-        MLP does.
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classifiers, except multilabel ones), score it after every iteration of
+        any solver, stop when the score has not improved by ``tol`` for more
+        than ``n_iter_no_change`` iterations and restore the best weights.
+        ``partial_fit`` refuses it, as scikit-learn's MLP does.
 
     validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
+        Share of the training data held out when ``early_stopping=True``; the
+        split needs at least 2 samples (and one per class).
 
     warm_start : bool, default=False
         Start from the weights of the previous fit instead of a fresh
@@ -388,8 +404,7 @@ class _Prepared:
     Y: np.ndarray
     sample_weight: np.ndarray | None
     n_rows: int  # the rows given to ``fit``
-    rng: np.random.RandomState | None  # after drawing ``seed``: the validation
-    # split's (None for partial_fit, which has none)
+    validation: tuple | None  # (X_val, Y_val, sample_weight_val), early stopping
     sizes: tuple[int, ...]
     device: torch.device
     dtype: torch.dtype
@@ -400,7 +415,6 @@ class _Prepared:
     # Set with the objective, by the first fit:
     order: np.ndarray | None = None  # the rows' canonical order (merge_duplicates)
     n: float = 0.0  # the sum of sample weights
-    validation: tuple | None = None  # (X_val, Y_val, sample_weight_val)
     solver: type[Solver] | None = None
     batch_size: int = 0
     n_train_rows: int = 0  # the rows trained on (the validation split's excluded)
@@ -436,7 +450,11 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         "shuffle": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
@@ -634,12 +652,17 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             # the same model: a seed moved on by the samples seen so far.
             seed = (seed + self.t_) % _SEED_MAX
 
+        n_rows, validation = X.shape[0], None
+        if self.early_stopping:
+            X, Y, sample_weight, validation = self._validation_split(
+                X, Y, sample_weight, rng
+            )
         return _Prepared(
             X=X,
             Y=Y,
             sample_weight=sample_weight,
-            n_rows=X.shape[0],
-            rng=rng,
+            n_rows=n_rows,
+            validation=validation,
             sizes=sizes,
             device=device,
             dtype=torch.float64 if X.dtype == np.float64 else torch.float32,
@@ -648,6 +671,44 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             callback_data=callback_data,
             incremental=incremental,
         )
+
+    def _validation_split(self, X, Y, sample_weight, rng):
+        """Hold out ``validation_fraction`` of the rows (stratified for a
+        classifier), as scikit-learn's MLP does; return the training rows and
+        ``(X_val, Y_val, sample_weight_val)``.
+        """
+        n, fraction = X.shape[0], self.validation_fraction
+        n_val = math.ceil(fraction * n)
+        stratify = self._stratify(Y)
+        # Stratified, every class needs a validation row and a training row.
+        n_classes = 1 if stratify is None else len(self.classes_)
+        needed = max(2, n_classes)
+        if n_val < needed:
+            per_class = f" (one per class: {n_classes})" if n_classes > 1 else ""
+            raise ValueError(
+                f"The validation set is too small: validation_fraction={fraction} "
+                f"of {n} samples holds {n_val}, and early stopping needs at least "
+                f"{needed}{per_class} to score the model. Increase "
+                "'validation_fraction' or the size of your dataset."
+            )
+        if n - n_val < n_classes:
+            raise ValueError(
+                f"validation_fraction={fraction} of {n} samples leaves {n - n_val} "
+                f"to train on; training needs at least {n_classes}. Decrease "
+                "'validation_fraction' or use more data."
+            )
+        parts = [X, Y] + ([sample_weight] if sample_weight is not None else [])
+        split = train_test_split(
+            *parts,
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=stratify,
+        )
+        X, X_val, Y, Y_val = split[:4]
+        sw_val = None
+        if sample_weight is not None:
+            sample_weight, sw_val = split[4:]
+        return X, Y, sample_weight, (X_val, Y_val, sw_val)
 
     def _weigh(self, Y, sample_weight, incremental: bool):
         """The sample weights of the fit (classifiers fold class weights in)."""
@@ -663,9 +724,10 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         """
         return (self.warm_start or incremental) and hasattr(self, "module_")
 
-    def _fit_prepared(self, prep: _Prepared):
+    def _fit_prepared(self, prep: _Prepared, *, loss_patience: int | None = None):
         """Build (or, warm-started, reuse) the module and train it under the
-        current parameters; store the fitted state.
+        current parameters; store the fitted state. ``loss_patience``: see
+        :func:`~skreg._training.train` (a regularisation path's later fits).
         """
         X, device, dtype, sizes = prep.X, prep.device, prep.dtype, prep.sizes
         devices = [device] if device.type == "cuda" else []
@@ -710,11 +772,13 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 max_iter=1 if prep.incremental else self.max_iter,
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
+                max_fun=self.max_fun,
                 learning_rate=self.learning_rate_init,
                 batch_size=prep.batch_size,
                 validation=validation,
                 verbose=lines,
                 hooks=hooks,
+                loss_patience=loss_patience,
                 options=self._solver_options(prep),
                 incremental=prep.incremental,
             )
@@ -745,31 +809,18 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         """
         # Penalty kinds do not depend on their strength: any will do here.
         kinds = self._penalty_terms(module, 1.0)
-        # An int batch_size, early stopping or partial_fit ask for mini-batches.
-        stochastic = (
-            prep.incremental
-            or isinstance(self.batch_size, Integral)
-            or self.early_stopping
-        )
         problem = Problem.of(
-            module, kinds, self._loss, prep.X, prep.n_rows, stochastic=stochastic
+            module,
+            kinds,
+            self._loss,
+            prep.X,
+            prep.n_rows,
+            early_stopping=prep.validation is not None,
+            # An int batch_size or partial_fit ask for mini-batches.
+            stochastic=prep.incremental or isinstance(self.batch_size, Integral),
         )
         prep.solver = solver = select_solver(self.solver, problem)
         X, Y, sample_weight = prep.X, prep.Y, prep.sample_weight
-        if self.early_stopping and solver.early_stopping:
-            stratify = self._stratify(Y)
-            parts = [X, Y] + ([sample_weight] if sample_weight is not None else [])
-            split = train_test_split(
-                *parts,
-                test_size=self.validation_fraction,
-                random_state=prep.rng,
-                stratify=stratify,
-            )
-            X, X_val, Y, Y_val = split[:4]
-            sw_val = None
-            if sample_weight is not None:
-                sample_weight, sw_val = split[4:]
-            prep.validation = (X_val, Y_val, sw_val)
         prep.n_train_rows = X.shape[0]
         # A linear model trained full batch is convex: its one solution does not
         # depend on how the rows are ordered or repeated, so there is nothing to

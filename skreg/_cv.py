@@ -418,6 +418,7 @@ class _RidgeNetCVFamily(_NetCV):
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
+        max_fun=15000,
         early_stopping=False,
         validation_fraction=0.1,
         random_state=None,
@@ -446,6 +447,7 @@ class _RidgeNetCVFamily(_NetCV):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.random_state = random_state
@@ -491,6 +493,7 @@ class _LassoNetCVFamily(_NetCV):
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
+        max_fun=15000,
         early_stopping=False,
         validation_fraction=0.1,
         random_state=None,
@@ -521,6 +524,7 @@ class _LassoNetCVFamily(_NetCV):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.random_state = random_state
@@ -585,9 +589,10 @@ _CV_DOC = """{summary}
         (as lassonet's ``n_iters=(1000, 100)``); with L-BFGS and FISTA the later
         fits share ``3 * max_iter`` iterations, with at least a tenth of
         ``max_iter`` each (L-BFGS) or a fifth and 10 (FISTA), never more than
-        ``max_iter``. Whatever the limit, those later full-batch fits (L-BFGS,
-        FISTA) run with ``n_iter_no_change=max(1, n_iter_no_change // 10)``: they
-        start at the previous solution and their loss is deterministic.
+        ``max_iter``. Those later full-batch fits of a network (L-BFGS, FISTA)
+        also stop when their objective has not improved by ``tol`` for more than
+        one iteration: they start at the previous solution and their objective
+        is deterministic (``docs/stopping.md``).
 
     Attributes
     ----------

@@ -46,6 +46,7 @@ class _LassoNetFamily:
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
+        max_fun=15000,
         early_stopping=False,
         validation_fraction=0.1,
         warm_start=False,
@@ -72,6 +73,7 @@ class _LassoNetFamily:
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start

@@ -53,16 +53,22 @@ class Monitor:
         validation: Callable[[], float] | None,
         verbose: int,
         hooks: tuple = (),
-        convex: bool = False,
+        loss_patience: int | None = None,
         on_stall: Callable[[], bool] | None = None,
     ):
         self.params, self.full_batch = params, full_batch
-        # A network's optimum is not unique: like scikit-learn's MLP, stop when
-        # the loss stalls, whatever the solver. Convex (linear) models are left
-        # to their solver's optimality test, which is far stricter.
-        self.patience = not full_batch or not convex
+        # The stall rule (scikit-learn's MLP's): mini-batch solvers stop when
+        # the training loss stalls; with early stopping every solver stops when
+        # the validation score does. A full-batch solver otherwise stops on its
+        # own optimality test, as scikit-learn's L-BFGS does, unless its caller
+        # gives it a window for the training loss too (``loss_patience``: the
+        # later fits of a network's regularisation path).
+        if full_batch and validation is None and loss_patience is not None:
+            n_iter_no_change = loss_patience
+        self.patience = validation is not None or not full_batch
+        self.patience |= loss_patience is not None
         self.tol, self.n_iter_no_change = tol, n_iter_no_change
-        self.validation = validation if not full_batch else None
+        self.validation = validation
         self.verbose, self.hooks = verbose, hooks
         # Asked when patience runs out: True stops (see Solver.stalled).
         self.on_stall = on_stall
@@ -105,7 +111,10 @@ class Monitor:
         return stop
 
     def _stopping_rule(self, loss: float) -> bool:
-        """Validation score, patience and best weights."""
+        """The stall rule: stop when the validation score (early stopping) or
+        else the training loss has not improved by ``tol`` on the best so far
+        for more than ``n_iter_no_change`` iterations; keep the best weights.
+        """
         h = self.history
         if not self.patience:
             return False
@@ -130,9 +139,10 @@ class Monitor:
             self.stopped = self.converged = True
             if self.verbose:
                 what = "Validation score" if self.validation else "Training loss"
+                unit = "iterations" if self.full_batch else "epochs"
                 print(
                     f"{what} did not improve more than tol={self.tol} for "
-                    f"{self.n_iter_no_change} consecutive epochs. Stopping."
+                    f"{self.n_iter_no_change} consecutive {unit}. Stopping."
                 )
             return True
         return False

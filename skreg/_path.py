@@ -103,25 +103,17 @@ def _path_max_iter(estimator, solver: str, path_max_iter, n_alphas):
     return max(1, max_iter // 10)
 
 
-def _path_patience(estimator, solver: str) -> int:
-    """Return ``n_iter_no_change`` for every fit after the first along a path,
-    the first having trained with ``solver``.
-
-    A network trained full batch (L-BFGS, FISTA) stops when its loss has not
-    improved by ``tol`` for ``n_iter_no_change`` iterations. Its loss is
-    deterministic, and a warm fit starts at the previous alpha's solution, so
-    a tenth of that window (one iteration by default) tells a stall as well.
-    Along 30-alpha paths (make_friedman1 and a sparse linear problem, 1600
-    training rows, hidden layer of 100, default ``max_iter``, 3 folds) a
-    window of 1 instead of 10 made RidgeNet's paths 1.6x and 2.0x faster and
-    LassoNet's 1.3x and 1.2x, and moved their best validation R² by at most
-    0.0015 (a window of 3: 1.35x, 1.7x, 1.15x, 1.2x). Mini-batch losses are
-    noisy: their window is kept.
-    """
-    patience = estimator.get_params()["n_iter_no_change"]
-    if not _is_network(estimator):
-        return patience
-    return max(1, patience // 10) if solver in ("lbfgs", "fista") else patience
+# The later fits of a network's path trained full batch (L-BFGS, FISTA) stop
+# when their training objective has not improved by ``tol`` for more than this
+# many iterations (a cold full-batch fit has no such rule; mini-batch fits keep
+# ``n_iter_no_change``). A warm fit starts at the previous alpha's solution
+# and its objective is deterministic, so one stalled iteration tells. Along
+# 30-alpha paths (make_friedman1 and a sparse linear problem, 1600 training
+# rows, hidden layer of 100, default ``max_iter``, 3 folds) a window of 1
+# instead of 10 made RidgeNet's paths 1.6x and 2.0x faster and LassoNet's 1.3x
+# and 1.2x, and moved their best validation R² by at most 0.0015 (a window of
+# 3: 1.35x, 1.7x, 1.15x, 1.2x).
+PATH_LOSS_PATIENCE = 1
 
 
 def _target_residual(estimator, y: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -242,7 +234,7 @@ def _fit_path(
     """
     est = clone(estimator).set_params(warm_start=True)
     est._validate_params()
-    max_iter, patience = est.max_iter, est.n_iter_no_change
+    max_iter = est.max_iter
     scores, coefs, n_selected, objectives, n_iter = [], [], [], [], []
     not_converged = 0
     # Validated and prepared once; each alpha only trains, warm-started, and the
@@ -254,13 +246,12 @@ def _fit_path(
         for k, alpha in enumerate(alphas):
             params = {"alpha": float(alpha)}
             if k == 1:  # the first fit told which solver trains the path
-                solver, n_alphas = est.solver_, grid_size or len(alphas)
                 params["max_iter"] = _path_max_iter(
-                    estimator, solver, path_max_iter, n_alphas
+                    estimator, est.solver_, path_max_iter, grid_size or len(alphas)
                 )
-                params["n_iter_no_change"] = _path_patience(estimator, solver)
             est.set_params(**params)
-            not_converged += _fit_prepared_counting(est, prepared)
+            patience = PATH_LOSS_PATIENCE if k and _is_network(estimator) else None
+            not_converged += _fit_prepared_counting(est, prepared, patience)
             if scorer is not None:
                 kwargs = (
                     {}
@@ -284,7 +275,7 @@ def _fit_path(
         )
     # The solvers' state (L-BFGS's memory: 20 parameter vectors) went with
     # ``prepared``: the estimator keeps only what its own ``fit`` stores.
-    est.set_params(max_iter=max_iter, n_iter_no_change=patience)
+    est.set_params(max_iter=max_iter)
     out = {"scores": np.asarray(scores, dtype=np.float64)}
     if record:
         has_coef = coefs and coefs[0] is not None
@@ -296,7 +287,7 @@ def _fit_path(
     return est, out
 
 
-def _fit_prepared_counting(est, prepared) -> bool:
+def _fit_prepared_counting(est, prepared, loss_patience) -> bool:
     """Fit ``est`` on ``prepared``; whether it reached its iteration limit.
 
     That ``ConvergenceWarning`` is counted by the caller and raised once per
@@ -305,11 +296,9 @@ def _fit_prepared_counting(est, prepared) -> bool:
     limit_reached = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        est._fit_prepared(prepared)
+        est._fit_prepared(prepared, loss_patience=loss_patience)
     for w in caught:
-        if issubclass(w.category, ConvergenceWarning) and "Maximum iter" in str(
-            w.message
-        ):
+        if issubclass(w.category, ConvergenceWarning) and "Maximum " in str(w.message):
             limit_reached = True
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -398,10 +387,11 @@ def regularization_path(
         of ``max_iter`` epochs each with a mini-batch solver (as lassonet's
         ``n_iters=(1000, 100)``); with L-BFGS and FISTA the later fits share ``3 *
         max_iter`` iterations, with at least a tenth of ``max_iter`` each (L-BFGS)
-        or a fifth and 10 (FISTA), never more than ``max_iter``. Whatever the limit,
-        those later full-batch fits (L-BFGS, FISTA) run with
-        ``n_iter_no_change=max(1, n_iter_no_change // 10)``: they start at the
-        previous solution and their loss is deterministic.
+        or a fifth and 10 (FISTA), never more than ``max_iter``. Those later
+        full-batch fits of a network (L-BFGS, FISTA) also stop when their
+        objective has not improved by ``tol`` for more than one iteration: they
+        start at the previous solution and their objective is deterministic
+        (``docs/stopping.md``).
 
     Returns
     -------

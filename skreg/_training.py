@@ -34,32 +34,41 @@ def train(
     solver: type[Solver],
     max_iter: int,
     tol: float,
-    n_iter_no_change: int,
+    n_iter_no_change: int | float,
     learning_rate: float,
     batch_size: int,
+    max_fun: int = 15000,
     validation: Callable[[], float] | None = None,
     verbose: int = 0,
     hooks: tuple = (),
+    loss_patience: int | None = None,
     options: dict | None = None,
     incremental: bool = False,
 ) -> History:
     """Minimise ``objective`` in place with ``solver`` and return the
     :class:`~skreg._monitor.History`.
 
-    Full-batch solvers ('newton', 'lbfgs', 'fista') stop when their optimality
-    measure (the KKT violation, the largest projected-gradient entry, the
-    proximal-gradient mapping) has shrunk by ``tol * 1e-4`` relative to the start
-    (``tol`` for networks), or when the objective no longer changes in floating
-    point. Mini-batch solvers ('adam',
-    'sgd') stop, like scikit-learn's MLP, when the training loss (or, given
-    ``validation``, the validation score) has not improved by ``tol`` for more
-    than ``n_iter_no_change`` epochs; with ``validation`` the best weights are
-    restored at the end. A non-finite objective restores the last finite weights
-    and warns; an interrupt (Ctrl-C) keeps them and warns. ``hooks`` (see
+    The stopping contract (``docs/stopping.md``): full-batch solvers ('newton',
+    'lbfgs', 'fista') stop when their optimality measure (the KKT violation,
+    the largest projected-gradient entry, the proximal-gradient mapping) has
+    shrunk by ``tol * 1e-4`` relative to the start on a linear model, or is at
+    most ``tol`` on a network, or when the objective no longer changes in
+    floating point; 'lbfgs' also after
+    ``max_fun`` objective evaluations. Mini-batch solvers ('adam', 'sgd') stop,
+    like scikit-learn's MLP, when the training loss has not improved by ``tol``
+    for more than ``n_iter_no_change`` epochs. Given ``validation`` (early
+    stopping) every solver scores it after each iteration, stops when it has
+    not improved by ``tol`` for more than ``n_iter_no_change`` iterations, and
+    ends on the best weights. Every solver stops after ``max_iter`` iterations;
+    a fit that ends at ``max_iter`` or ``max_fun`` without meeting its test
+    warns. A non-finite objective restores the last finite weights and warns;
+    an interrupt (Ctrl-C) keeps them and warns. ``hooks`` (see
     :class:`~skreg._monitor.Monitor`) are closed when training ends, however it
-    ends. ``options`` go to the solver (see
-    :class:`~skreg._solvers.minibatch.MiniBatch`). ``incremental``: one call of
-    ``partial_fit``, which runs its epochs without a warning at ``max_iter``.
+    ends. ``loss_patience`` gives a full-batch fit without ``validation`` the
+    mini-batch solvers' stall rule on its training loss, with that window (the
+    later fits of a network's regularisation path). ``options`` go to the solver
+    (see :class:`~skreg._solvers.minibatch.MiniBatch`). ``incremental``: one call
+    of ``partial_fit``, which runs its epochs without a warning at ``max_iter``.
     """
     flat = Flat([p for p in objective.module.parameters() if p.requires_grad])
     batch = objective.X.shape[0] if solver.full_batch else batch_size
@@ -71,21 +80,22 @@ def train(
                 flat,
                 learning_rate=learning_rate,
                 batch_size=batch_size,
+                max_fun=max_fun,
                 **(options or {}),
             )
             monitor = Monitor(
                 [flat.vector],  # every parameter at once, for the monitor's copies
                 full_batch=solver.full_batch,
-                convex=getattr(objective.module, "is_linear", False),
                 tol=tol,
                 n_iter_no_change=n_iter_no_change,
                 validation=validation,
                 verbose=verbose,
                 hooks=hooks,
+                loss_patience=loss_patience,
                 on_stall=runner.stalled,
             )
             if _run(runner, objective, monitor, max_iter, tol, batch_size):
-                _finish(objective, monitor, solver, max_iter, incremental)
+                _finish(objective, monitor, runner, max_iter, max_fun, incremental)
             return monitor.history
     finally:
         flat.release()
@@ -143,8 +153,9 @@ def _run(
 def _finish(
     objective: Objective,
     monitor: Monitor,
-    solver: type[Solver],
+    runner: Solver,
     max_iter: int,
+    max_fun: int,
     incremental: bool = False,
 ) -> None:
     """After a run: restore the best (early stopping) or last finite weights,
@@ -190,9 +201,14 @@ def _finish(
             stacklevel=3,
         )
     elif not (history.converged or monitor.stop_requested or incremental):
+        limit = (
+            f"Maximum function evaluations (max_fun={max_fun})"
+            if runner.max_fun_reached
+            else f"Maximum iterations ({max_iter})"
+        )
         warnings.warn(
-            f"{solver.title}: Maximum iterations ({max_iter}) reached and the "
-            "optimization hasn't converged yet.",
+            f"{runner.title}: {limit} reached and the optimization hasn't "
+            "converged yet.",
             ConvergenceWarning,
             stacklevel=3,
         )

@@ -36,11 +36,13 @@ def test_loss_curve_and_the_training_loss_stall_rule():
     assert monitor.converged and monitor.stopped
 
 
-def test_convex_full_batch_fits_leave_stopping_to_their_solver():
-    params, monitor = _monitor(full_batch=True, convex=True)
+def test_full_batch_fits_leave_stopping_to_their_solver():
+    """As scikit-learn's L-BFGS: no stall rule on a full-batch fit's training
+    loss, unless its caller gives it a window (a path's later fits)."""
+    params, monitor = _monitor(full_batch=True)
     assert not any(_step(params, monitor, 0, 1.0) for _ in range(10))
-    params, monitor = _monitor(full_batch=True, convex=False)  # a network
-    assert [_step(params, monitor, 0, 1.0) for _ in range(4)][-1]
+    params, monitor = _monitor(full_batch=True, loss_patience=1)
+    assert [_step(params, monitor, 0, 1.0) for _ in range(3)] == [False, False, True]
 
 
 def test_early_stopping_scores_and_restores_the_best_weights():

@@ -23,7 +23,7 @@ from skreg import (
     RidgeNetClassifier,
     regularization_path,
 )
-from skreg._path import _alpha_grid, _path_max_iter, _path_patience
+from skreg._path import PATH_LOSS_PATIENCE, _alpha_grid, _is_network, _path_max_iter
 from skreg._solvers.fista import FISTA
 from skreg._solvers.lbfgs import LBFGS
 
@@ -326,16 +326,15 @@ def test_path_equals_warm_started_fits(diabetes, est):
         y = np.digitize(y, [-0.5, 0.5])  # three classes
     path = regularization_path(est, X, y, alphas=4, path_max_iter=5)
     manual = clone(est).set_params(warm_start=True)
-    patience = _path_patience(est, path.estimator.solver_)
     for k, alpha in enumerate(path.alphas):
-        manual.set_params(
-            alpha=alpha,
-            max_iter=est.max_iter if k == 0 else 5,
-            n_iter_no_change=est.n_iter_no_change if k == 0 else patience,
-        )
+        manual.set_params(alpha=alpha, max_iter=est.max_iter if k == 0 else 5)
+        # As fit, with the later fits' stall window of a network's path.
+        patience = PATH_LOSS_PATIENCE if k and _is_network(est) else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            manual.fit(X, y)
+            prep = manual._prepare(X, y, None)
+            manual._fit_prepared(prep, loss_patience=patience)
+        manual._solver_state = prep.objective.state  # as a warm fit keeps it
     np.testing.assert_array_equal(manual.predict(X), path.estimator.predict(X))
     assert manual.n_iter_ == path.n_iter[-1]
 
@@ -364,31 +363,39 @@ def test_later_fits_of_a_path_get_their_share_of_max_iter(
 
 
 @pytest.mark.parametrize(
-    "cls, solver, later",
-    [(RidgeNet, "lbfgs", 2), (LassoNet, "fista", 2), (LassoNet, "adam", 20)],
+    "cls, solver, stops",
+    [(RidgeNet, "lbfgs", True), (LassoNet, "fista", True), (LassoNet, "adam", False)],
 )
-def test_later_fits_of_a_full_batch_path_stop_on_a_shorter_stall(
-    diabetes, monkeypatch, cls, solver, later
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_later_fits_of_a_full_batch_network_path_stop_on_a_stalled_loss(
+    diabetes, monkeypatch, cls, solver, stops
 ):
     """A warm fit of a deterministic (full-batch) network path starts at the
-    previous solution: a tenth of ``n_iter_no_change`` stalled iterations stop
-    it. Mini-batch losses are noisy and keep the whole window."""
+    previous solution: one stalled iteration of its objective stops it
+    (``PATH_LOSS_PATIENCE``), a rule a cold full-batch fit does not have.
+    Mini-batch fits keep ``n_iter_no_change``."""
     import skreg._base as base
+    from skreg._monitor import Monitor
 
-    windows, train = [], base.train
+    seen, init = [], Monitor.__init__
 
-    def recording_train(objective, **kwargs):
-        windows.append(kwargs["n_iter_no_change"])
-        return train(objective, **kwargs)
+    def recording_init(self, params, **kwargs):
+        init(self, params, **kwargs)
+        seen.append((kwargs.get("loss_patience"), self.patience, self.n_iter_no_change))
 
-    monkeypatch.setattr(base, "train", recording_train)
+    monkeypatch.setattr(Monitor, "__init__", recording_init)
+    assert base.train  # the estimator trains through the one loop
     X, y = diabetes
     y = (y - y.mean()) / y.std()
     est = cls(
         hidden_layer_sizes=(4,), solver=solver, n_iter_no_change=20, random_state=0
     )
     path = regularization_path(est, X[:100], y[:100], alphas=3, path_max_iter=5)
-    assert windows == [20, later, later]
+    assert [s[0] for s in seen] == [None, 1, 1]
+    if stops:  # the cold fit has no stall rule; the later ones a window of 1
+        assert [s[1:] for s in seen] == [(False, 20), (True, 1), (True, 1)]
+    else:
+        assert [s[1:] for s in seen] == [(True, 20)] * 3
     assert path.estimator.get_params()["n_iter_no_change"] == 20
 
 

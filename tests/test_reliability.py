@@ -196,9 +196,16 @@ def _check(Est, problem, solver, early_stopping):
         message = str(exc)
         assert not _raised_in_torch(exc), message
         assert message
-        # Early stopping's validation split and cross-validation need enough
-        # samples (for classifiers, of every class): refusing too few is right.
-        too_few = ("train set", "test_size", "least populated", "n_splits")
+        # Early stopping's validation split (any solver) and cross-validation
+        # need enough samples (for classifiers, of every class): refusing too
+        # few, with a message naming validation_fraction, is right.
+        too_few = (
+            "train set",
+            "test_size",
+            "least populated",
+            "n_splits",
+            "validation_fraction",
+        )
         if (early_stopping or "cv" in est.get_params()) and any(
             w in message for w in too_few
         ):

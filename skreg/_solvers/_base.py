@@ -19,23 +19,27 @@ EPS = float(np.finfo(np.float64).eps)
 
 # Full-batch solvers are cheap per digit of accuracy: on a linear (convex)
 # model they stop when their optimality measure has shrunk by
-# ``tol * FULL_BATCH_TOL_FACTOR`` relative to its value at the start. At the
+# ``tol * LINEAR_TOL_FACTOR`` relative to its value at the start. At the
 # default ``tol=1e-4`` this solves convex problems to about six significant
 # digits, even ill-conditioned ones such as ``load_diabetes`` at small alpha.
-FULL_BATCH_TOL_FACTOR = 1e-4
+LINEAR_TOL_FACTOR = 1e-4
 
 # The kinds of penalty (see skreg.penalties).
 PENALTY_KINDS = frozenset({"smooth", "l1", "group_l1", "hierarchical"})
 
 
-def full_batch_tol(objective: Objective, tol: float) -> float:
-    """Relative tolerance of the full-batch solvers. Convex (linear) problems have
-    one solution, which skreg promises to reach to about six digits (scikit-learn's
-    own); a network's optimum is not unique, so ``tol`` is used as given there,
-    as scikit-learn's MLP does with L-BFGS.
+def full_batch_threshold(objective: Objective, tol: float, start: float) -> float:
+    """The value of a full-batch solver's optimality measure (the largest entry
+    of a gradient, ``start`` where it began) at which it stops.
+
+    A convex (linear) problem has one solution, which skreg promises to reach
+    to about six digits (scikit-learn's own): ``tol * 1e-4`` relative to the
+    start. A network's optimum is not unique: ``tol`` as given, in absolute
+    terms, as scikit-learn's MLP gives it to L-BFGS (``gtol``).
     """
-    linear = getattr(objective.module, "is_linear", False)
-    return tol * FULL_BATCH_TOL_FACTOR if linear else tol
+    if getattr(objective.module, "is_linear", False):
+        return tol * LINEAR_TOL_FACTOR * start
+    return tol
 
 
 @dataclass(frozen=True)
@@ -54,17 +58,19 @@ class Problem:
     sparse: bool
     loss: Loss
     penalties: tuple[tuple[str, str], ...]
+    early_stopping: bool = False
     # Mini-batches asked for (an int batch_size, partial_fit): 'auto' trains
     # with a mini-batch solver.
     stochastic: bool = False
 
     @classmethod
     def of(
-        cls, module, terms: list, loss: Loss, X, n_samples: int, stochastic=False
+        cls, module, terms: list, loss: Loss, X, n_samples: int, **options
     ) -> Problem:
-        """The problem of training ``module`` under ``terms`` on ``X``."""
+        """The problem of training ``module`` under ``terms`` on ``X``;
+        ``options``: the other fields (``early_stopping``, ``stochastic``).
+        """
         return cls(
-            stochastic=stochastic,
             linear=getattr(module, "is_linear", False),
             n_samples=n_samples,
             n_coefs=sum(p.numel() for p in module.parameters() if p.requires_grad),
@@ -72,6 +78,7 @@ class Problem:
             sparse=sp.issparse(X),
             loss=loss,
             penalties=tuple((p.kind(ts), type(p).__name__) for p, ts in terms),
+            **options,
         )
 
     @property
@@ -106,10 +113,14 @@ class Solver:
     dropout: ClassVar[bool] = False
     #: Takes sparse ``X``.
     sparse_input: ClassVar[bool] = True
-    #: Scores a validation split to stop early (``early_stopping=True``).
-    early_stopping: ClassVar[bool] = False
+    #: Can stop on a validation split (``early_stopping=True``): the monitor
+    #: scores it after every iteration of any solver that hands it each one.
+    early_stopping: ClassVar[bool] = True
     #: ``solver='auto'`` picks it up to this many coefficients (None: any).
     auto_max_coefs: ClassVar[int | None] = None
+
+    #: Set by a solver whose run ``max_fun`` objective evaluations ended.
+    max_fun_reached: bool = False
 
     def __init__(self, objective: Objective, flat: Flat, **options):
         raise NotImplementedError
@@ -134,6 +145,8 @@ class Solver:
             return "is deterministic and cannot train with dropout"
         if problem.sparse and not cls.sparse_input:
             return "does not take sparse input"
+        if problem.early_stopping and not cls.early_stopping:
+            return "cannot stop early on a validation split"
         if not problem.loss.smooth and cls.smooth_loss:
             return f"needs a differentiable loss, not {problem.loss!r}"
         for kind, name in problem.penalties:

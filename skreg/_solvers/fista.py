@@ -10,7 +10,7 @@ from torch import Tensor
 
 from .._monitor import Monitor
 from .._objective import Flat, Objective
-from ._base import Solver, full_batch_tol
+from ._base import Solver, full_batch_threshold
 from ._coordinates import Coordinates
 
 
@@ -222,7 +222,7 @@ class FISTA(Solver):
                 # perhaps inherited from a much weaker alpha, overshot.
                 self._restart()
             if threshold is None:
-                threshold = full_batch_tol(self.objective, tol) * self.gap
+                threshold = full_batch_threshold(self.objective, tol, self.gap)
             if monitor(loss):
                 return False
             if self.gap <= threshold or abs(previous - loss) <= eps * max(abs(loss), 1):

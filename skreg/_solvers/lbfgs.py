@@ -10,7 +10,7 @@ from torch import Tensor
 
 from .._monitor import Monitor
 from .._objective import Flat, Objective
-from ._base import EPS, Solver, full_batch_tol
+from ._base import EPS, Solver, full_batch_threshold
 
 
 class LBFGS(Solver):
@@ -38,8 +38,9 @@ class LBFGS(Solver):
     penalties = frozenset({"smooth"})
     memory = 10
 
-    def __init__(self, objective: Objective, flat: Flat, **_):
+    def __init__(self, objective: Objective, flat: Flat, *, max_fun: int = 15000, **_):
         self.objective, self.flat = objective, flat
+        self.max_fun, self.n_fun = max_fun, 0  # objective evaluations
         self.pairs = objective.state.setdefault("lbfgs_pairs", [])
         if self.pairs and self.pairs[0][0].device != flat.vector.device:
             self.pairs.clear()  # the model moved since: start afresh
@@ -49,6 +50,7 @@ class LBFGS(Solver):
         """Write ``x`` into the parameters; return the objective and its
         gradient there, and keep their data loss parts in ``latest``.
         """
+        self.n_fun += 1
         self.flat.vector.copy_(x)
         self.flat.grad.zero_()
         data = self.objective.data_gradient()
@@ -100,9 +102,10 @@ class LBFGS(Solver):
         if not (math.isfinite(value) and torch.isfinite(g).all()):
             return monitor(math.inf)
         here = self.latest
-        gtol = full_batch_tol(self.objective, tol) * float(g.abs().max())
-        if gtol == 0:
+        start = float(g.abs().max())
+        if start == 0:  # already stationary
             return True
+        gtol = full_batch_threshold(self.objective, tol, start)
         x = self.flat.vector.to(torch.float64, copy=True)  # the iterate
         # The pairs the directions use, with rho = 1 / s'y: numpy views on the
         # CPU (see ``_direction``); ``self.pairs`` keeps them for the next fit.
@@ -154,6 +157,9 @@ class LBFGS(Solver):
             previous, value, g, x = value, new, new_g, x_new
             n_iter += 1
             if monitor(value):
+                break
+            if self.n_fun >= self.max_fun:  # as scipy's maxfun, between iterations
+                self.max_fun_reached = True
                 break
             if float(g.abs().max()) <= gtol:
                 converged = True

@@ -10,7 +10,7 @@ from scipy.optimize import minimize
 
 from .._monitor import Monitor
 from .._objective import Flat, Objective
-from ._base import Solver, full_batch_tol
+from ._base import Solver, full_batch_threshold
 from ._coordinates import Coordinates
 
 
@@ -28,8 +28,9 @@ class LBFGSB(Solver):
     networks = False  # skreg's own L-BFGS trains them (``lbfgs.py``)
     penalties = frozenset({"smooth", "l1"})
 
-    def __init__(self, objective: Objective, flat: Flat, **_):
+    def __init__(self, objective: Objective, flat: Flat, *, max_fun: int = 15000, **_):
         self.objective, self.flat, self.params = objective, flat, flat.params
+        self.max_fun = max_fun
         self.offsets = flat.offsets
         # (parameter index, l1 strength) of every elementwise L1 term
         self.split = [
@@ -104,9 +105,10 @@ class LBFGSB(Solver):
         value, grad = self._fun(z)
         if not math.isfinite(value):
             return monitor(value)
-        gtol = full_batch_tol(self.objective, tol) * self._projected(z, grad)
-        if gtol == 0:
+        start = self._projected(z, grad)
+        if start == 0:  # already optimal
             return True
+        gtol = full_batch_threshold(self.objective, tol, start)
 
         def callback(intermediate_result):
             self._set(intermediate_result.x)
@@ -118,7 +120,7 @@ class LBFGSB(Solver):
         )
         for i, _ in self.split:
             bounds[self.flat.slice(i)] = [(0, None)] * self.params[i].numel()
-        used = 0
+        used, n_fun = 0, 1  # iterations, evaluations (the one above)
         while True:
             result = minimize(
                 self._fun,
@@ -129,20 +131,27 @@ class LBFGSB(Solver):
                 callback=callback,
                 options={
                     "maxiter": max_iter - used,
-                    "maxfun": max(15000, 2 * max_iter),
+                    "maxfun": self.max_fun - n_fun,
                     "gtol": gtol,
                     "ftol": 64 * np.finfo(float).eps,
                 },
             )
             if monitor.stopped:
                 return False
-            used += result.nit
             self._set(result.x)
             if result.status == 1:  # iteration or evaluation limit
+                self.max_fun_reached = result.nit < max_iter - used
                 return False
-            if not self.split or result.status != 0 or used >= max_iter:
+            used, n_fun = used + result.nit, n_fun + result.nfev + 1
+            if (
+                not self.split
+                or result.status != 0
+                or used >= max_iter
+                or n_fun >= self.max_fun
+            ):
                 # status 2: no further progress possible in floating point,
-                # which counts as converged (as scipy's ftol does).
+                # which counts as converged (as scipy's ftol does); so does a
+                # stop by ftol with no budget left to restart.
                 return True
             # At small l1 the split has a direction of zero curvature (both
             # halves growing together) along which L-BFGS-B crawls until its ftol

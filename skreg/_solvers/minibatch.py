@@ -33,7 +33,6 @@ class MiniBatch(Solver):
     full_batch = False
     smooth_loss = False
     dropout = True
-    early_stopping = True
     update_rule = Adam
 
     def __init__(

@@ -11,7 +11,7 @@ from torch import Tensor
 
 from .._monitor import Monitor
 from .._objective import Flat, Objective
-from ._base import EPS, Solver, full_batch_tol
+from ._base import EPS, Solver, full_batch_threshold
 from ._l1_qp import Groups, active_set_solve, group_active_set, spd_solve
 
 
@@ -171,9 +171,9 @@ class Newton(Solver):
         value, grad, violation, H_out = self._state(x)
         if not math.isfinite(value):
             return monitor(value)
-        gtol = full_batch_tol(self.objective, tol) * violation
-        if gtol == 0:
+        if violation == 0:  # already optimal
             return True
+        gtol = full_batch_threshold(self.objective, tol, violation)
         smooth = not groups.strength.any()
         # A step below the parameters' resolution changes nothing: float32
         # weights cannot meet a float64 tolerance.

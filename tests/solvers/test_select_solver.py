@@ -148,3 +148,26 @@ def test_an_estimator_reports_the_selected_solver():
     with pytest.raises(ValueError, match="solver='lbfgs' cannot handle the Hier"):
         LassoNet(hidden_layer_sizes=(4,), solver="lbfgs").fit(X, y)
     assert LassoNet(hidden_layer_sizes=(), alpha=0.1).fit(X, y).solver_ == "newton"
+
+
+def test_every_solver_declares_early_stopping_and_a_refusal_names_it():
+    """The monitor scores the validation split after every iteration of any
+    solver, so each declares early stopping; one that did not would be refused
+    with a reason."""
+    problem = Problem(
+        linear=False,
+        n_samples=100,
+        n_coefs=50,
+        dropout=False,
+        sparse=False,
+        loss=SquaredError(),
+        penalties=(("smooth", "L2"),),
+        early_stopping=True,
+    )
+    assert all(solver.early_stopping for solver in SOLVERS)
+    assert select_solver("auto", problem) is LBFGS
+
+    class Unmonitored(LBFGS):
+        early_stopping = False
+
+    assert Unmonitored.refusal(problem) == "cannot stop early on a validation split"
