@@ -34,11 +34,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import COMMON_PARAMS_DOC, _unchanged_on_error
 from ._classifier import ClassifierNet, with_class_weight
+from ._docstrings import COMMON_PARAMS_DOC
 from ._lasso import LassoNet, LassoNetClassifier
 from ._path import _alpha_grid, _fit_path, _is_network, _path_order
 from ._ridge import RidgeNet, RidgeNetClassifier
+from ._rollback import unchanged_on_error
 
 __all__ = ["RidgeNetCV", "RidgeNetClassifierCV", "LassoNetCV", "LassoNetClassifierCV"]
 
@@ -188,7 +189,7 @@ class _NetCV:
             Fitted estimator.
         """
         # Left as it was if any fold's fit fails, as BaseNet.fit is.
-        with _unchanged_on_error(self):
+        with unchanged_on_error(self):
             return self._fit(X, y, sample_weight, **params)
 
     def _fit(self, X, y, sample_weight, **params):

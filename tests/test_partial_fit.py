@@ -220,6 +220,9 @@ def test_invscaling_lowers_the_rate_with_the_samples_seen():
     est.partial_fit([[1.0]], [1.0])  # residual -0.8, rate 0.1 / sqrt(2)
     expected = 0.1 + 0.1 / np.sqrt(2) * 0.8
     np.testing.assert_allclose([est.coef_[0], est.intercept_], expected, rtol=1e-12)
+    est.partial_fit([[1.0]], [1.0])  # residual 2 w - 1, rate 0.1 / sqrt(3)
+    expected += 0.1 / np.sqrt(3) * (1 - 2 * expected)
+    np.testing.assert_allclose(est.coef_[0], expected, rtol=1e-12)
     constant = RidgeNet(**{**params, "learning_rate": "constant"})
     constant.partial_fit([[1.0]], [1.0]).partial_fit([[1.0]], [1.0])
     np.testing.assert_allclose(constant.coef_, 0.1 + 0.1 * 0.8, rtol=1e-12)
