@@ -458,10 +458,10 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         """
         return (self.warm_start or incremental) and hasattr(self, "module_")
 
-    def _fit_prepared(self, prep: _Prepared, *, loss_patience: int | None = None):
+    def _fit_prepared(self, prep: _Prepared, *, refine: bool = False):
         """Build (or, warm-started, reuse) the module and train it under the
-        current parameters; store the fitted state. ``loss_patience``: see
-        :func:`~skreg._training.train` (a regularisation path's later fits).
+        current parameters; store the fitted state. ``refine``: a later fit of
+        a regularisation path (see :func:`~skreg._training.train`).
         """
         X, device, dtype, sizes = prep.X, prep.device, prep.dtype, prep.sizes
         devices = [device] if device.type == "cuda" else []
@@ -512,7 +512,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 validation=validation,
                 verbose=lines,
                 hooks=hooks,
-                loss_patience=loss_patience,
+                refine=refine,
                 options=self._solver_options(prep),
                 incremental=prep.incremental,
             )

@@ -590,10 +590,12 @@ _CV_DOC = """{summary}
         (as lassonet's ``n_iters=(1000, 100)``); with L-BFGS and FISTA the later
         fits share ``3 * max_iter`` iterations, with at least a tenth of
         ``max_iter`` each (L-BFGS) or a fifth and 10 (FISTA), never more than
-        ``max_iter``. Those later full-batch fits of a network (L-BFGS, FISTA)
-        also stop when their objective has not improved by ``tol`` for more than
-        one iteration: they start at the previous solution and their objective
-        is deterministic (``docs/stopping.md``).
+        ``max_iter``. Whatever the limit, those later full-batch fits of a
+        network (L-BFGS, FISTA) run with ``n_iter_no_change=max(1,
+        n_iter_no_change // 10)`` and stop when their objective has not
+        improved by ``tol`` for that many iterations: they start at the
+        previous solution and their objective is deterministic
+        (``docs/stopping.md``).
 
     Attributes
     ----------

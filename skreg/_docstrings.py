@@ -1,5 +1,9 @@
-"""Docstring pieces the estimators share: their common parameters, fitted
-attributes and ``partial_fit``, written once.
+"""The parameter and attribute documentation every estimator shares, and
+``partial_fit``'s.
+
+Filled into the families' numpydoc docstrings (``_ridge.py``, ``_lasso.py``,
+``_dropout.py``, ``_classifier.py``); one text, so that a parameter reads the
+same everywhere.
 """
 
 __all__ = [
@@ -83,13 +87,18 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         solution is reached to about six digits, like scikit-learn's; or when
         the objective no longer changes in floating point. Mini-batch
         solvers stop when the training loss has not improved by ``tol`` for
-        more than ``n_iter_no_change`` epochs. ``tol=0`` never stops a fit on
-        ``tol``. See :doc:`/stopping`.
+        more than ``n_iter_no_change`` epochs, and full-batch networks when
+        their objective has not improved by the fraction ``tol`` of itself
+        for more than ``n_iter_no_change`` iterations. ``tol=0`` never stops
+        a fit on ``tol``. See :doc:`/stopping`.
 
     n_iter_no_change : int or np.inf, default=10
-        Iterations (epochs) without an improvement by ``tol`` before a
-        mini-batch solver stops, or, with ``early_stopping=True``, any solver.
-        ``np.inf`` turns that rule off.
+        Iterations (epochs) without an improvement by ``tol`` (for a network
+        trained full batch, by the fraction ``tol`` of its objective) before
+        a fit stops; with ``early_stopping=True``, without an improvement of
+        the validation score by ``tol``, for every solver. A linear model
+        trained full batch stops on its optimality test alone. ``np.inf``
+        turns the rule off.
 
     max_fun : int, default=15000
         Most objective evaluations of ``solver='lbfgs'`` (its line searches

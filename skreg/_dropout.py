@@ -9,14 +9,13 @@ import torch
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
-    COMMON_PARAMS_DOC,
-    FITTED_ATTRS_DOC,
     BaseNet,
     Interval,
     RegressorNet,
     _seed,
 )
 from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
+from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._modules import Net
 from .penalties import L2
 

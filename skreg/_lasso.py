@@ -5,13 +5,12 @@ from numbers import Real
 import numpy as np
 
 from ._base import (
-    COMMON_PARAMS_DOC,
-    FITTED_ATTRS_DOC,
     BaseNet,
     Interval,
     RegressorNet,
 )
 from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
+from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._modules import Net
 from .penalties import ElasticNet, HierarchicalElasticNet
 

@@ -103,17 +103,27 @@ def _path_max_iter(estimator, solver: str, path_max_iter, n_alphas):
     return max(1, max_iter // 10)
 
 
-# The later fits of a network's path trained full batch (L-BFGS, FISTA) stop
-# when their training objective has not improved by ``tol`` for more than this
-# many iterations (a cold full-batch fit has no such rule; mini-batch fits keep
-# ``n_iter_no_change``). A warm fit starts at the previous alpha's solution
-# and its objective is deterministic, so one stalled iteration tells. Along
-# 30-alpha paths (make_friedman1 and a sparse linear problem, 1600 training
-# rows, hidden layer of 100, default ``max_iter``, 3 folds) a window of 1
-# instead of 10 made RidgeNet's paths 1.6x and 2.0x faster and LassoNet's 1.3x
-# and 1.2x, and moved their best validation R² by at most 0.0015 (a window of
-# 3: 1.35x, 1.7x, 1.15x, 1.2x).
-PATH_LOSS_PATIENCE = 1
+def _path_patience(estimator, solver: str) -> int | float:
+    """Return ``n_iter_no_change`` for every fit after the first along a path,
+    the first having trained with ``solver``.
+
+    A network trained full batch (L-BFGS, FISTA) stops when its objective has
+    not improved for ``n_iter_no_change`` iterations (by the fraction ``tol``
+    of itself in a cold fit; by ``tol`` itself in these later fits, which
+    start at the previous alpha's solution: ``refine`` of
+    :meth:`BaseNet._fit_prepared`). Its objective is deterministic, so a tenth
+    of that window (one iteration by default) tells a stall as well. Along
+    30-alpha paths (make_friedman1 and a sparse linear problem, 1600 training
+    rows, hidden layer of 100, default ``max_iter``, 3 folds) a window of 1
+    instead of 10 made RidgeNet's paths 1.6x and 2.0x faster and LassoNet's
+    1.3x and 1.2x, and moved their best validation R² by at most 0.0015 (a
+    window of 3: 1.35x, 1.7x, 1.15x, 1.2x). Mini-batch losses are noisy: their
+    window is kept.
+    """
+    patience = estimator.get_params()["n_iter_no_change"]
+    if not _is_network(estimator):
+        return patience
+    return max(1, patience // 10) if solver in ("lbfgs", "fista") else patience
 
 
 def _target_residual(estimator, y: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -234,7 +244,7 @@ def _fit_path(
     """
     est = clone(estimator).set_params(warm_start=True)
     est._validate_params()
-    max_iter = est.max_iter
+    max_iter, patience = est.max_iter, est.n_iter_no_change
     scores, coefs, n_selected, objectives, n_iter = [], [], [], [], []
     not_converged = 0
     # Validated and prepared once; each alpha only trains, warm-started, and the
@@ -246,12 +256,13 @@ def _fit_path(
         for k, alpha in enumerate(alphas):
             params = {"alpha": float(alpha)}
             if k == 1:  # the first fit told which solver trains the path
+                solver, n_alphas = est.solver_, grid_size or len(alphas)
                 params["max_iter"] = _path_max_iter(
-                    estimator, est.solver_, path_max_iter, grid_size or len(alphas)
+                    estimator, solver, path_max_iter, n_alphas
                 )
+                params["n_iter_no_change"] = _path_patience(estimator, solver)
             est.set_params(**params)
-            patience = PATH_LOSS_PATIENCE if k and _is_network(estimator) else None
-            not_converged += _fit_prepared_counting(est, prepared, patience)
+            not_converged += _fit_prepared_counting(est, prepared, refine=k > 0)
             if scorer is not None:
                 kwargs = (
                     {}
@@ -275,7 +286,7 @@ def _fit_path(
         )
     # The solvers' state (L-BFGS's memory: 20 parameter vectors) went with
     # ``prepared``: the estimator keeps only what its own ``fit`` stores.
-    est.set_params(max_iter=max_iter)
+    est.set_params(max_iter=max_iter, n_iter_no_change=patience)
     out = {"scores": np.asarray(scores, dtype=np.float64)}
     if record:
         has_coef = coefs and coefs[0] is not None
@@ -287,7 +298,7 @@ def _fit_path(
     return est, out
 
 
-def _fit_prepared_counting(est, prepared, loss_patience) -> bool:
+def _fit_prepared_counting(est, prepared, *, refine: bool) -> bool:
     """Fit ``est`` on ``prepared``; whether it reached its iteration limit.
 
     That ``ConvergenceWarning`` is counted by the caller and raised once per
@@ -296,7 +307,7 @@ def _fit_prepared_counting(est, prepared, loss_patience) -> bool:
     limit_reached = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        est._fit_prepared(prepared, loss_patience=loss_patience)
+        est._fit_prepared(prepared, refine=refine)
     for w in caught:
         if issubclass(w.category, ConvergenceWarning) and "Maximum " in str(w.message):
             limit_reached = True
@@ -387,9 +398,10 @@ def regularization_path(
         of ``max_iter`` epochs each with a mini-batch solver (as lassonet's
         ``n_iters=(1000, 100)``); with L-BFGS and FISTA the later fits share ``3 *
         max_iter`` iterations, with at least a tenth of ``max_iter`` each (L-BFGS)
-        or a fifth and 10 (FISTA), never more than ``max_iter``. Those later
-        full-batch fits of a network (L-BFGS, FISTA) also stop when their
-        objective has not improved by ``tol`` for more than one iteration: they
+        or a fifth and 10 (FISTA), never more than ``max_iter``. Whatever the
+        limit, those later full-batch fits of a network (L-BFGS, FISTA) run with
+        ``n_iter_no_change=max(1, n_iter_no_change // 10)`` and stop when their
+        objective has not improved by ``tol`` for that many iterations: they
         start at the previous solution and their objective is deterministic
         (``docs/stopping.md``).
 

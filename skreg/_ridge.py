@@ -3,13 +3,12 @@
 from numbers import Real
 
 from ._base import (
-    COMMON_PARAMS_DOC,
-    FITTED_ATTRS_DOC,
     BaseNet,
     Interval,
     RegressorNet,
 )
 from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
+from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from .penalties import L2
 
 

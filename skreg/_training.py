@@ -41,7 +41,7 @@ def train(
     validation: Callable[[], float] | None = None,
     verbose: int = 0,
     hooks: tuple = (),
-    loss_patience: int | None = None,
+    refine: bool = False,
     options: dict | None = None,
     incremental: bool = False,
 ) -> History:
@@ -53,10 +53,12 @@ def train(
     the largest projected-gradient entry, the proximal-gradient mapping) has
     shrunk by ``tol * 1e-4`` relative to the start on a linear model, or is at
     most ``tol`` on a network, or when the objective no longer changes in
-    floating point; 'lbfgs' also after
-    ``max_fun`` objective evaluations. Mini-batch solvers ('adam', 'sgd') stop,
-    like scikit-learn's MLP, when the training loss has not improved by ``tol``
-    for more than ``n_iter_no_change`` epochs. Given ``validation`` (early
+    floating point; 'lbfgs' also after ``max_fun`` objective evaluations.
+    Mini-batch solvers ('adam', 'sgd') stop, like scikit-learn's MLP, when the
+    training loss has not improved by ``tol`` for more than
+    ``n_iter_no_change`` epochs, and full-batch network fits when their
+    objective has not improved by the fraction ``tol`` of itself for more
+    than ``n_iter_no_change`` iterations. Given ``validation`` (early
     stopping) every solver scores it after each iteration, stops when it has
     not improved by ``tol`` for more than ``n_iter_no_change`` iterations, and
     ends on the best weights. Every solver stops after ``max_iter`` iterations;
@@ -64,11 +66,11 @@ def train(
     warns. A non-finite objective restores the last finite weights and warns;
     an interrupt (Ctrl-C) keeps them and warns. ``hooks`` (see
     :class:`~skreg._monitor.Monitor`) are closed when training ends, however it
-    ends. ``loss_patience`` gives a full-batch fit without ``validation`` the
-    mini-batch solvers' stall rule on its training loss, with that window (the
-    later fits of a network's regularisation path). ``options`` go to the solver
-    (see :class:`~skreg._solvers.minibatch.MiniBatch`). ``incremental``: one call
-    of ``partial_fit``, which runs its epochs without a warning at ``max_iter``.
+    ends. ``refine``: a warm refinement (the later fits of a regularisation
+    path), whose full-batch stall rule asks an improvement by ``tol`` itself.
+    ``options`` go to the solver (see
+    :class:`~skreg._solvers.minibatch.MiniBatch`). ``incremental``: one call of
+    ``partial_fit``, which runs its epochs without a warning at ``max_iter``.
     """
     flat = Flat([p for p in objective.module.parameters() if p.requires_grad])
     batch = objective.X.shape[0] if solver.full_batch else batch_size
@@ -91,7 +93,8 @@ def train(
                 validation=validation,
                 verbose=verbose,
                 hooks=hooks,
-                loss_patience=loss_patience,
+                convex=getattr(objective.module, "is_linear", False),
+                refine=refine,
                 on_stall=runner.stalled,
             )
             if _run(runner, objective, monitor, max_iter, tol, batch_size):

@@ -36,13 +36,28 @@ def test_loss_curve_and_the_training_loss_stall_rule():
     assert monitor.converged and monitor.stopped
 
 
-def test_full_batch_fits_leave_stopping_to_their_solver():
-    """As scikit-learn's L-BFGS: no stall rule on a full-batch fit's training
-    loss, unless its caller gives it a window (a path's later fits)."""
-    params, monitor = _monitor(full_batch=True)
+def test_convex_full_batch_fits_leave_stopping_to_their_solver():
+    params, monitor = _monitor(full_batch=True, convex=True)
     assert not any(_step(params, monitor, 0, 1.0) for _ in range(10))
-    params, monitor = _monitor(full_batch=True, loss_patience=1)
-    assert [_step(params, monitor, 0, 1.0) for _ in range(3)] == [False, False, True]
+
+
+def test_a_full_batch_network_stalls_on_a_relative_improvement():
+    """A full-batch objective is exact: it must improve by the fraction tol of
+    itself, whatever its scale; a mini-batch loss by tol itself."""
+    for scale in (1e-3, 1.0, 1e3):
+        params, monitor = _monitor(full_batch=True, tol=0.1)
+        # Each step gains 5 % of the loss: too little for tol=0.1.
+        stops = [_step(params, monitor, 0, scale * 0.95**k) for k in range(4)]
+        assert stops == [False, False, False, True]
+        params, monitor = _monitor(full_batch=True, tol=0.01)
+        assert not any(_step(params, monitor, 0, scale * 0.95**k) for k in range(8))
+    params, monitor = _monitor(full_batch=False, tol=0.01)  # absolute
+    stops = [_step(params, monitor, 0, 1e-3 * 0.5**k) for k in range(4)]
+    assert stops == [False, False, False, True]
+    # A path's later fit refines: its full-batch objective's gain is absolute.
+    params, monitor = _monitor(full_batch=True, tol=0.01, refine=True)
+    stops = [_step(params, monitor, 0, 1e-3 * 0.5**k) for k in range(4)]
+    assert stops == [False, False, False, True]
 
 
 def test_early_stopping_scores_and_restores_the_best_weights():
