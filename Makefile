@@ -33,9 +33,9 @@ clean:
 	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_examples docs/gen_modules
 
 # Re-run every benchmark (tens of minutes; needs the `benchmarks` extra: skorch,
-# lassonet) and rebuild docs/benchmarks.md from benchmarks/results/.
+# lassonet, and the data packages of realdata.py) and rebuild docs/benchmarks.md from benchmarks/results/.
 benchmarks: venv
 	$(PIP) -e ".[benchmarks]"
-	for b in speed linear_equivalence selection_quality feature_selection paths sparse_input; do \
+	for b in speed linear_equivalence selection_quality feature_selection paths sparse_input realdata; do \
 		$(PY) benchmarks/$$b.py | tee benchmarks/results/$$b.md || exit 1; done
 	$(PY) benchmarks/assemble.py

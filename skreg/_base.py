@@ -2,8 +2,9 @@
 
 Data flows one way: validate -> encode target -> build module -> train -> store
 fitted state. Families (ridge, lasso, dropout) only say which module to build and
-which penalty goes on which tensor; the regressor and classifier bases below only
-encode targets and decode outputs.
+which penalty goes on which tensor; the regressor and classifier bases
+(:mod:`skreg._regressor`, :mod:`skreg._classifier`) only encode targets and
+decode outputs.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
 
 # Re-exported: the families take their docstrings from here.
 from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC, partial_fit_doc
-from ._loss import Loss, SquaredError
+from ._loss import Loss
 from ._modules import Net
 from ._objective import Objective, sparse_tensor
 from ._persistence import _check_version, _skreg_version
@@ -45,7 +45,6 @@ from ._training import train
 
 __all__ = [
     "BaseNet",
-    "RegressorNet",
     "Interval",
     "StrOptions",
     "available_if",
@@ -168,7 +167,9 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"auto", "newton", "lbfgs", "fista", "adam", "sgd"})],
+        "solver": [
+            StrOptions({"auto", "newton", "lbfgs", "fista", "highs", "adam", "sgd"})
+        ],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -474,6 +475,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     device=device, dtype=dtype
                 )
                 module.reset_parameters(torch.Generator().manual_seed(prep.seed))
+                self._start_at_baseline(module, prep)
                 self.module_ = module
             module = self.module_
             module.configure(self.activation, getattr(self, "dropout", 0.0))
@@ -534,6 +536,23 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 estimator=self, reconstruction_attributes={}, **prep.callback_data
             )
         return self
+
+    def _start_at_baseline(self, module: Net, prep: _Prepared) -> None:
+        """Start the output bias at the loss's best constant (the log of the
+        mean for the Poisson loss, the quantile for the pinball loss), where
+        it has one: an input-free start that a mini-batch solver would take
+        many steps to reach from zero.
+        """
+        loss = self._loss
+        if type(loss).baseline is Loss.baseline:  # none: the bias stays at zero
+            return
+        Y, sw = (
+            None if a is None else torch.from_numpy(np.ascontiguousarray(a, float))
+            for a in (prep.Y, prep.sample_weight)
+        )
+        baseline = loss.baseline(Y, sw)
+        with torch.no_grad():
+            module.linears[-1].bias.copy_(baseline)
 
     def _objective(self, prep: _Prepared, module, state: dict) -> Objective:
         """Choose the solver for ``module``, finish the training set for it (the
@@ -751,62 +770,4 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = True
-        return tags
-
-
-class RegressorNet(RegressorMixin, BaseNet):
-    """Target handling for regression: 1-D or 2-D float targets."""
-
-    _multi_output = True
-    _loss: Loss = SquaredError()  # stateless: one object serves every estimator
-
-    def _encode_target(self, y: np.ndarray, **_) -> np.ndarray:
-        self._y_ndim = y.ndim
-        Y = y.reshape(len(y), -1)
-        self.n_outputs_ = Y.shape[1]
-        return Y
-
-    @property
-    def _coef_is_1d(self) -> bool:
-        return self._y_ndim == 1
-
-    @staticmethod
-    def _target_tensor(Y, dtype, device):
-        return _to_tensor(Y, dtype, device)
-
-    def _decode(self, out: torch.Tensor) -> np.ndarray:
-        pred = self._loss.inverse_link(out).cpu().numpy()
-        return pred[:, 0] if self._y_ndim == 1 else pred
-
-    def _score_array(self, out, Y, sample_weight) -> float:
-        pred = self._loss.inverse_link(out).cpu().numpy()
-        return r2_score(Y, pred, sample_weight=sample_weight)
-
-    def predict(self, X):
-        """Predict using the network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values, with the dimensionality of the training ``y``.
-        """
-        return self._decode(self._validated_output(X))
-
-    @available_if(_has_partial_fit)
-    @_fit_context(prefer_skip_nested_validation=True)
-    @partial_fit_doc(
-        y="y : array-like of shape (n_samples,) or (n_samples, n_targets)\n"
-        "            Target values.",
-    )
-    def partial_fit(self, X, y, sample_weight=None):
-        return self._partial_fit(X, y, sample_weight)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
         return tags

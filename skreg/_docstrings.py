@@ -21,7 +21,8 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
     activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
         Activation after each hidden layer.
 
-    solver : {'auto', 'newton', 'lbfgs', 'fista', 'adam', 'sgd'}, default='auto'
+    solver : {'auto', 'newton', 'lbfgs', 'fista', 'highs', 'adam', 'sgd'}, \
+default='auto'
         ``'newton'``: Newton's method with an exact Hessian, for linear models
         (like scikit-learn's ``'newton-cholesky'``), dense or sparse; proximal
         Newton, with exact active-set steps, when the objective has an L1
@@ -30,12 +31,17 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         (scipy's L-BFGS-B). Networks use skreg's own L-BFGS, whose curvature
         memory carries over to the next fit of a warm start or a path.
         ``'fista'``: full-batch accelerated proximal gradient, any penalty.
+        ``'highs'``: the linear program of a linear model under the pinball
+        loss (``loss='quantile'``) with an L1 penalty or none, solved exactly
+        by scipy's HiGHS, as ``QuantileRegressor``.
         ``'adam'``, ``'sgd'``: mini-batch updates, each followed by the
-        penalty's proximal step. ``'auto'`` picks a deterministic full-batch
+        penalty's proximal step; they also train non-differentiable losses.
+        ``'auto'`` picks a deterministic full-batch
         solver for linear models and small data sets (``n_samples <= 2000``):
         for a linear model with at most 500 coefficients Newton, else L-BFGS
-        when it applies, else FISTA; and Adam
-        for larger data or whenever dropout is active.
+        when it applies, else FISTA (HiGHS for the pinball loss); and Adam
+        for larger data, whenever dropout is active, and where no full-batch
+        solver applies (a network under the pinball loss).
 
     batch_size : int or 'auto', default='auto'
         Mini-batch size; ``'auto'`` is ``min(1024, n_samples)``. An int sets
@@ -190,7 +196,8 @@ n_features_in_ : int
 
     out_activation_ : str
         The output's activation, as scikit-learn's MLP names it:
-        ``'identity'``, ``'logistic'`` or ``'softmax'``.
+        ``'identity'``, ``'exp'`` (the Poisson loss), ``'logistic'`` or
+        ``'softmax'``.
 
     solver_ : str
         The solver that trained the network (``solver='auto'`` resolved).

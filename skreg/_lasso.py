@@ -7,11 +7,11 @@ import numpy as np
 from ._base import (
     BaseNet,
     Interval,
-    RegressorNet,
 )
 from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
 from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._modules import Net
+from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import ElasticNet, HierarchicalElasticNet
 
 
@@ -115,7 +115,7 @@ _LASSO_DOC = """{summary}
     Parameters
     ----------
     {common}
-
+{loss_params}
     alpha : float, default=0.01
         Penalty strength, on :class:`~sklearn.linear_model.ElasticNet`'s scale.
 
@@ -145,14 +145,20 @@ _LASSO_DOC = """{summary}
 """
 
 
+@with_loss_parameters
 class LassoNet(_LassoNetFamily, RegressorNet):
     __doc__ = _LASSO_DOC.format(
         summary="Feature-sparse neural network regressor (LassoNet).",
-        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
-        linear="With ``hidden_layer_sizes=()`` this is exactly "
-        ":class:`~sklearn.linear_model.ElasticNet` (one output) or "
-        ":class:`~sklearn.linear_model.MultiTaskElasticNet` (several).",
+        loss="L",
+        linear="``L`` is the data loss chosen by ``loss``, by default\n    "
+        "``1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2``. With\n    "
+        "``hidden_layer_sizes=()`` this is exactly\n    "
+        ":class:`~sklearn.linear_model.ElasticNet` (one output) or\n    "
+        ":class:`~sklearn.linear_model.MultiTaskElasticNet` (several); with\n    "
+        "``loss='quantile'`` and ``l1_ratio=1``\n    "
+        ":class:`~sklearn.linear_model.QuantileRegressor` with the same ``alpha``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="\n    " + LOSS_PARAMS_DOC + "\n",
         fitted=FITTED_ATTRS_DOC,
         see_also="sklearn.linear_model.ElasticNet : The linear special case.\n"
         "    sklearn.linear_model.Lasso : The linear case with ``l1_ratio=1``.\n\n"
@@ -173,6 +179,7 @@ class LassoNetClassifier(_LassoNetFamily, ClassifierNet):
         ":class:`~sklearn.linear_model.LogisticRegression` with the same "
         "``l1_ratio`` and ``C = 1 / (n * alpha)``.",
         common=COMMON_PARAMS_DOC + CLASS_WEIGHT_DOC,
+        loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
         "        Class labels (``range(n_labels)`` for a multilabel ``y``).",
         see_also="sklearn.linear_model.LogisticRegression : The linear special "

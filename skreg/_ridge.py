@@ -5,10 +5,10 @@ from numbers import Real
 from ._base import (
     BaseNet,
     Interval,
-    RegressorNet,
 )
 from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
 from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
+from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import L2
 
 
@@ -85,7 +85,7 @@ _RIDGE_DOC = """{summary}
     Parameters
     ----------
     {common}
-
+{loss_params}
     alpha : float, default=1.0
         L2 strength, on :class:`~sklearn.linear_model.Ridge`'s scale.
 
@@ -105,13 +105,19 @@ _RIDGE_DOC = """{summary}
 """
 
 
+@with_loss_parameters
 class RidgeNet(_RidgeFamily, RegressorNet):
     __doc__ = _RIDGE_DOC.format(
         summary="Neural network regressor with an L2 penalty on its weights.",
-        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
-        linear="With ``hidden_layer_sizes=()`` this is exactly "
-        ":class:`~sklearn.linear_model.Ridge` with the same ``alpha``.",
+        loss="L",
+        linear="``L`` is the data loss chosen by ``loss``, by default\n    "
+        "``1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2``. With\n    "
+        "``hidden_layer_sizes=()`` this is exactly\n    "
+        ":class:`~sklearn.linear_model.Ridge` with the same ``alpha``, and with\n    "
+        "``loss='poisson'`` :class:`~sklearn.linear_model.PoissonRegressor`\n    "
+        "with ``alpha / n``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="\n    " + LOSS_PARAMS_DOC + "\n",
         fitted=FITTED_ATTRS_DOC,
         see_also="sklearn.linear_model.Ridge : The linear special case.\n    "
         "sklearn.neural_network.MLPRegressor : Whose ``alpha`` depends on the "
@@ -131,6 +137,7 @@ class RidgeNetClassifier(_RidgeFamily, ClassifierNet):
         linear="With ``hidden_layer_sizes=()`` this is exactly "
         ":class:`~sklearn.linear_model.LogisticRegression` with ``C=1/alpha``.",
         common=COMMON_PARAMS_DOC + CLASS_WEIGHT_DOC,
+        loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
         "        Class labels (``range(n_labels)`` for a multilabel ``y``).",
         see_also="sklearn.linear_model.LogisticRegression : The linear special "

@@ -424,3 +424,10 @@ def test_partial_fit_goes_on_the_same_after_a_pickle(regression):
         warm.fit(X, y)
     assert "lbfgs_pairs" in warm._solver_state
     assert not hasattr(pickle.loads(pickle.dumps(warm)), "_solver_state")
+
+
+def test_out_activation_of_the_poisson_loss():
+    X = np.random.RandomState(0).standard_normal((100, 3))
+    y = np.random.RandomState(1).poisson(np.exp(X[:, 0] / 2))
+    est = DropoutMLP(dropout=0.0, loss="poisson", hidden_layer_sizes=(4,)).fit(X, y)
+    assert est.out_activation_ == "exp"

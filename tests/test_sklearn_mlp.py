@@ -141,7 +141,6 @@ EXCEPTED = {
         "fits a classifier on one class; skreg's classifiers, like "
         "LogisticRegression, need two"
     ),
-    "test_mlp_vs_poisson_glm_equivalent": "needs loss='poisson' (issue 26)",
 }
 
 
