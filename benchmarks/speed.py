@@ -5,7 +5,8 @@ same number of epochs on the same float32 data, in this one process, on one thre
 (torch and BLAS). Prints markdown tables of ratios to the plain loop (the reference),
 test scores and achieved GFLOP/s against the machine's dense-matmul GFLOP/s measured
 in the same run, with a floor: the time of the steps' matrix products alone. Then
-time-to-accuracy with default settings, small-data overhead, the large-data case
+time-to-accuracy with default settings, small-data overhead, partial_fit's
+throughput against fit's, the large-data case
 (GFLOP/s and peak RSS, in a subprocess, all threads) and parallel grid search. Usage: ``python benchmarks/speed.py [--quick]``.
 """
 
@@ -338,6 +339,72 @@ def check_estimator_time():
         print(f"| {label} | {s:.1f} | {s / ref:.2f} |")
 
 
+def partial_fit_throughput(rounds=15, chunk=1000):
+    """Samples per second of a loop of ``partial_fit`` over chunks of ``chunk``
+    rows, against one ``fit`` epoch over the same rows in batches of ``chunk``
+    (the same Adam steps: one per chunk), for skreg and sklearn's MLP.
+
+    The four contenders take turns, ``rounds`` times, and each one's median
+    is reported: CPU time of this process on one thread, which a machine shared
+    with other jobs disturbs less than wall-clock time.
+    """
+    print(
+        f"\n### partial_fit: a loop over chunks of {chunk} rows against one fit "
+        f"epoch in batches of {chunk} (Adam, hidden (100,), float32, one thread; "
+        f"CPU time, median of {rounds} interleaved rounds)\n"
+    )
+    print(
+        "| data | contender | samples/s | ratio to skreg's fit epoch | "
+        "ratio to sklearn's partial_fit |"
+    )
+    print("|---|---|---|---|---|")
+    data = {
+        "make_regression 20000x100": make_regression(
+            20000, 100, n_informative=50, noise=10, random_state=0
+        ),
+        "make_friedman1 20000x10": make_friedman1(20000, 10, noise=1.0, random_state=0),
+    }
+    for name, (X, y) in data.items():
+        X = StandardScaler().fit_transform(X).astype(np.float32)
+        y = ((y - y.mean()) / y.std()).astype(np.float32)
+        params = dict(
+            hidden_layer_sizes=(100,),
+            solver="adam",
+            batch_size=chunk,
+            learning_rate_init=LR,
+            random_state=0,
+        )
+        contenders = {
+            "skreg RidgeNet fit, 1 epoch": RidgeNet(alpha=1e-4, **params),
+            "skreg RidgeNet partial_fit loop": RidgeNet(alpha=1e-4, **params),
+            "sklearn MLPRegressor fit, 1 epoch": MLPRegressor(**params),
+            "sklearn MLPRegressor partial_fit loop": MLPRegressor(**params),
+        }
+        for label, est in contenders.items():  # warm-up; builds the networks
+            if "fit, 1 epoch" in label:
+                est.set_params(max_iter=1, tol=0).fit(X[:chunk], y[:chunk])
+            else:
+                est.partial_fit(X[:chunk], y[:chunk])
+        times = {label: [] for label in contenders}
+        for _ in range(rounds):
+            for label, est in contenders.items():
+                start = time.process_time()
+                if "fit, 1 epoch" in label:
+                    est.fit(X, y)
+                else:
+                    for i in range(0, len(X), chunk):
+                        est.partial_fit(X[i : i + chunk], y[i : i + chunk])
+                times[label].append(time.process_time() - start)
+        rates = {label: len(X) / np.median(t) for label, t in times.items()}
+        ref = rates["skreg RidgeNet fit, 1 epoch"]
+        mlp = rates["sklearn MLPRegressor partial_fit loop"]
+        for label, rate in rates.items():
+            print(
+                f"| {name} | {label} | {rate:,.0f} | {rate / ref:.2f} | "
+                f"{rate / mlp:.2f} |"
+            )
+
+
 LARGE = """
 import resource, time, numpy as np, torch, warnings, sys
 from skreg import RidgeNet
@@ -531,9 +598,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer epochs and repeats")
     parser.add_argument(
-        "--only", choices=["large", "parallel", "gpu"], help="one section"
+        "--only",
+        choices=["large", "parallel", "gpu", "partial_fit"],
+        help="one section",
     )
     args = parser.parse_args()
+    if args.only == "partial_fit":
+        with threadpool_limits(1):
+            torch.set_num_threads(1)
+            return partial_fit_throughput()
     if args.only == "large":
         return large_data(1_000_000, batch=1024)
     if args.only == "parallel":
@@ -552,6 +625,7 @@ def main():
             per_epoch_table(epochs=5, repeats=3, architectures=[(100,), (256, 256)])
         time_to_accuracy()
         small_data_overhead()
+        partial_fit_throughput(rounds=3 if args.quick else 15)
         if not args.quick:
             check_estimator_time()
     torch.set_num_threads(os.cpu_count())

@@ -92,6 +92,7 @@ USER_GUIDE_ORDER = [
     "lassonet",
     "dropout",
     "intervals",
+    "mlp",
     "paths",
     "selection",
     "reliability",

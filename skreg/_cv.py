@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.metrics import check_scoring, get_scorer_names, log_loss
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -33,7 +34,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import _unchanged_on_error
+from ._classifier import ClassifierNet, with_class_weight
 from ._docstrings import COMMON_PARAMS_DOC
 from ._importance import normalised, path_importances
 from ._lasso import LassoNet, LassoNetClassifier
@@ -47,6 +48,7 @@ from ._path import (
 )
 from ._regressor import LOSS_PARAMS_DOC, with_loss_parameters
 from ._ridge import RidgeNet, RidgeNetClassifier
+from ._rollback import unchanged_on_error
 
 __all__ = ["RidgeNetCV", "RidgeNetClassifierCV", "LassoNetCV", "LassoNetClassifierCV"]
 
@@ -138,12 +140,33 @@ class _NetCV:
         "selection": [StrOptions({"min", "1se"})],
     }
 
-    def _make_estimator(self, l1_ratio=None):
+    def _make_estimator(self, l1_ratio=None, class_weight=None):
         names = set(self._estimator_class._get_param_names()) - {"alpha", "warm_start"}
         params = {k: v for k, v in self.get_params(deep=False).items() if k in names}
         if l1_ratio is not None:
             params["l1_ratio"] = float(l1_ratio)
+        if "class_weight" in params:
+            params["class_weight"] = class_weight
         return self._estimator_class(**params)
+
+    def _class_weights(self, y, sample_weight) -> dict | None:
+        """``class_weight`` as a dict, ``'balanced'`` computed once on the
+        whole training set (as ``LogisticRegressionCV``), so every fold's fit
+        weighs the classes alike.
+        """
+        class_weight = getattr(self, "class_weight", None)
+        if isinstance(class_weight, dict):
+            if not set(class_weight) <= set(self.classes_):
+                raise ValueError(
+                    "The given class_weight dict must have the class labels as "
+                    f"keys; classes={self.classes_} but key={class_weight.keys()}"
+                )
+        elif class_weight == "balanced":
+            weights = compute_class_weight(
+                class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
+            )
+            class_weight = dict(zip(self.classes_, weights, strict=True))
+        return class_weight
 
     def _l1_ratios(self) -> list:
         if "l1_ratio" not in self._estimator_class._get_param_names():
@@ -198,7 +221,7 @@ class _NetCV:
             Fitted estimator.
         """
         # Left as it was if any fold's fit fails, as BaseNet.fit is.
-        with _unchanged_on_error(self):
+        with unchanged_on_error(self):
             return self._fit(X, y, sample_weight, **params)
 
     def _fit(self, X, y, sample_weight, **params):
@@ -215,7 +238,8 @@ class _NetCV:
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         ratios = self._l1_ratios()
-        estimators = [self._make_estimator(r) for r in ratios]
+        class_weight = self._class_weights(y, sample_weight) if classifier else None
+        estimators = [self._make_estimator(r, class_weight) for r in ratios]
         grids = np.array(
             [
                 _grid(est, X, y, sample_weight, self.alphas, self.eps)
@@ -363,7 +387,8 @@ class _NetCV:
         tags = super().__sklearn_tags__()
         inner = self._make_estimator().__sklearn_tags__()
         tags.input_tags = inner.input_tags
-        tags.target_tags.multi_output = inner.target_tags.multi_output
+        # Multi-output regression; the CV classifiers take single labels only.
+        tags.target_tags.multi_output = not isinstance(self, ClassifierMixin)
         tags.target_tags.positive_only = inner.target_tags.positive_only
         return tags
 
@@ -382,10 +407,12 @@ class _ClassifierCVMixin:
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        return np.exp(self.predict_log_proba(X))
+        out = self._validated_output(X)  # checks the fit before estimator_ is read
+        return self.estimator_._proba(out)
 
     def predict_log_proba(self, X):
-        """Log of the class probabilities of the model refitted at ``alpha_``.
+        """Log of the class probabilities of the model refitted at ``alpha_``:
+        ``np.log(predict_proba(X))``.
 
         Parameters
         ----------
@@ -395,10 +422,11 @@ class _ClassifierCVMixin:
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
+            Columns follow ``classes_``; ``-inf`` where a probability rounds
+            to 0.
         """
-        out = self._validated_output(X)  # checks the fit before estimator_ is read
-        return self.estimator_._log_proba(out).cpu().numpy()
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
 
 class _RidgeNetCVFamily(_NetCV):
@@ -426,6 +454,14 @@ class _RidgeNetCVFamily(_NetCV):
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
+        learning_rate="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        shuffle=True,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
@@ -448,6 +484,14 @@ class _RidgeNetCVFamily(_NetCV):
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -487,6 +531,14 @@ class _LassoNetCVFamily(_NetCV):
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
+        learning_rate="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        shuffle=True,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
@@ -511,6 +563,14 @@ class _LassoNetCVFamily(_NetCV):
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -687,6 +747,18 @@ _LASSO_EXTRA = """l1_ratio : float or array-like of float, default=1.0
     """
 
 
+_CV_CLASS_WEIGHT_DOC = """
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, ``{label: weight}``: each sample's weight is
+        multiplied by its class's in every fit, exactly as passing those
+        products as ``sample_weight``. ``'balanced'`` weighs class ``c`` by
+        ``n_samples / (n_classes * n_c)``, ``n_c`` the (sample-weighted) count
+        of ``c`` in the whole training set, for every fold's fit, as
+        :class:`~sklearn.linear_model.LogisticRegressionCV`. Held-out scores
+        weigh samples by ``sample_weight`` only."""
+
+
 def _cv_doc(*, summary, base, sk, linear, ridge, classifier, see_also, example):
     lasso = not ridge
     loss = "" if classifier else LOSS_PARAMS_DOC + "\n\n    "
@@ -695,7 +767,7 @@ def _cv_doc(*, summary, base, sk, linear, ridge, classifier, see_also, example):
         base=base,
         sk=sk,
         linear=linear,
-        engine=_ENGINE_DOC,
+        engine=_ENGINE_DOC + (_CV_CLASS_WEIGHT_DOC if classifier else ""),
         extra=loss + ("" if ridge else _LASSO_EXTRA),
         alphas_default="(0.1, 1.0, 10.0)" if ridge else "10",
         grid=_RIDGE_GRID if ridge else _LASSO_GRID,
@@ -774,6 +846,11 @@ class RidgeNetClassifierCV(
         "    >>> clf.alpha_\n    0.1",
     )
     _estimator_class = RidgeNetClassifier
+    _parameter_constraints = {
+        **_RidgeNetCVFamily._parameter_constraints,
+        "class_weight": ClassifierNet._parameter_constraints["class_weight"],
+    }
+    __init__ = with_class_weight(_RidgeNetCVFamily.__init__)
 
 
 @with_loss_parameters
@@ -824,3 +901,8 @@ class LassoNetClassifierCV(
         "    >>> bool(clf.support_.sum() < X.shape[1])\n    True",
     )
     _estimator_class = LassoNetClassifier
+    _parameter_constraints = {
+        **_LassoNetCVFamily._parameter_constraints,
+        "class_weight": ClassifierNet._parameter_constraints["class_weight"],
+    }
+    __init__ = with_class_weight(_LassoNetCVFamily.__init__)

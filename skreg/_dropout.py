@@ -10,10 +10,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
     BaseNet,
-    ClassifierNet,
     Interval,
     _seed,
 )
+from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
 from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._modules import Net
 from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
@@ -41,6 +41,14 @@ class _DropoutFamily:
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
+        learning_rate="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        shuffle=True,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
@@ -60,6 +68,14 @@ class _DropoutFamily:
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -189,10 +205,10 @@ class DropoutMLPClassifier(_DropoutFamily, ClassifierNet):
         loss="1 / n * sum_i s_i log_loss(y_i, f(x_i))",
         mc="``predict_proba(X, return_std=True)`` returns the Monte-Carlo "
         "dropout mean of the class probabilities and their standard deviation.",
-        common=COMMON_PARAMS_DOC,
+        common=COMMON_PARAMS_DOC + CLASS_WEIGHT_DOC,
         loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
-        "        Class labels.",
+        "        Class labels (``range(n_labels)`` for a multilabel ``y``).",
         see_also="sklearn.neural_network.MLPClassifier : No dropout.\n\n"
         "    Examples\n    --------\n"
         "    >>> from sklearn.datasets import load_iris\n"
@@ -201,6 +217,11 @@ class DropoutMLPClassifier(_DropoutFamily, ClassifierNet):
         "    >>> clf = DropoutMLPClassifier(dropout=0.2, random_state=0).fit(X, y)\n"
         "    >>> clf.predict_proba(X[:1], return_std=True)[0].shape\n    (1, 3)",
     )
+    _parameter_constraints = {
+        **_DropoutFamily._parameter_constraints,
+        **ClassifierNet._parameter_constraints,
+    }
+    __init__ = with_class_weight(_DropoutFamily.__init__)
 
     def predict_proba(self, X, return_std=False):
         """Class probabilities, optionally with Monte-Carlo dropout spread.

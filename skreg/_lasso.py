@@ -7,9 +7,9 @@ from sklearn.utils._param_validation import RealNotInt
 
 from ._base import (
     BaseNet,
-    ClassifierNet,
     Interval,
 )
+from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
 from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._importance import fit_to_n_features, normalised, theta_norms
 from ._modules import Net
@@ -42,6 +42,14 @@ class _LassoNetFamily:
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
+        learning_rate="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        shuffle=True,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
@@ -62,6 +70,14 @@ class _LassoNetFamily:
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -204,10 +220,10 @@ class LassoNetClassifier(_LassoNetFamily, ClassifierNet):
         linear="With ``hidden_layer_sizes=()`` and two classes this is exactly "
         ":class:`~sklearn.linear_model.LogisticRegression` with the same "
         "``l1_ratio`` and ``C = 1 / (n * alpha)``.",
-        common=COMMON_PARAMS_DOC,
+        common=COMMON_PARAMS_DOC + CLASS_WEIGHT_DOC,
         loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
-        "        Class labels.",
+        "        Class labels (``range(n_labels)`` for a multilabel ``y``).",
         see_also="sklearn.linear_model.LogisticRegression : The linear special "
         "case.\n\n    Examples\n    --------\n"
         "    >>> from sklearn.datasets import load_breast_cancer\n"
@@ -218,3 +234,8 @@ class LassoNetClassifier(_LassoNetFamily, ClassifierNet):
         "    >>> clf = clf.fit(scale(X), y)\n"
         "    >>> bool(clf.support_.sum() < X.shape[1])\n    True",
     )
+    _parameter_constraints = {
+        **_LassoNetFamily._parameter_constraints,
+        **ClassifierNet._parameter_constraints,
+    }
+    __init__ = with_class_weight(_LassoNetFamily.__init__)

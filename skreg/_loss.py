@@ -55,6 +55,8 @@ class Loss:
     smooth = True
     #: The loss is piecewise linear in the outputs (a linear program).
     piecewise_linear = False
+    #: scikit-learn's MLP name of :meth:`inverse_link` (``out_activation_``).
+    out_activation = "identity"
 
     def value(self, out: Tensor, Y: Tensor, weight: Tensor | None = None) -> Tensor:
         """``sum_i w_i l(out_i, Y_i) / n``, a scalar tensor."""
@@ -180,6 +182,8 @@ class LogisticLoss(Loss):
     independent labels (multilabel classification).
     """
 
+    out_activation = "logistic"
+
     def value(self, out, Y, weight=None):
         w = None if weight is None else weight.unsqueeze(1)
         mean = F.binary_cross_entropy_with_logits(out, Y, weight=w)
@@ -215,6 +219,8 @@ class MultinomialLoss(Loss):
     """The multinomial (softmax cross-entropy) loss, ``l_i = -log p_{i, y_i}``
     with ``p = softmax(out)`` and ``Y`` the class indices (a long vector).
     """
+
+    out_activation = "softmax"
 
     def value(self, out, Y, weight=None):
         if weight is None:
@@ -255,6 +261,8 @@ class PoissonLoss(Loss):
     ``MLPRegressor(loss='poisson')`` data term (divided by ``n``); zero for a
     perfect fit.
     """
+
+    out_activation = "exp"
 
     def value(self, out, Y, weight=None):
         per_sample = (torch.exp(out) - Y * out + torch.xlogy(Y, Y) - Y).sum(dim=1)

@@ -55,6 +55,7 @@ class Monitor:
         hooks: tuple = (),
         convex: bool = False,
         refine: bool = False,
+        on_stall: Callable[[], bool] | None = None,
     ):
         self.params, self.full_batch = params, full_batch
         # The stall rule: with early stopping every solver stops when the
@@ -71,6 +72,8 @@ class Monitor:
         self.tol, self.n_iter_no_change = tol, n_iter_no_change
         self.validation = validation
         self.verbose, self.hooks = verbose, hooks
+        # Asked when patience runs out: True stops (see Solver.stalled).
+        self.on_stall = on_stall
         self.stop_requested = False
         self.history = History(validation_scores=[] if self.validation else None)
         self.last_good = [p.detach().clone() for p in params]
@@ -89,6 +92,9 @@ class Monitor:
         if not math.isfinite(loss):
             copy_(self.params, self.last_good)
             self.diverged, self.stopped = loss, True
+            if self.validation is not None:
+                # The overflowed epoch's score, as scikit-learn's MLP records it.
+                h.validation_scores.append(math.nan)
             return True
         h.n_iter += 1
         h.loss_curve.append(loss)
@@ -138,6 +144,9 @@ class Monitor:
             improved = best == math.inf or loss <= best - margin
             self.stalled = 0 if improved else self.stalled + 1
         if self.stalled > self.n_iter_no_change:
+            if self.on_stall is not None and not self.on_stall():
+                self.stalled = 0  # a lower learning rate: patience again
+                return False
             self.stopped = self.converged = True
             if self.verbose:
                 what = "Validation score" if self.validation else "Training loss"

@@ -242,13 +242,16 @@ class Flat:
 
     def __init__(self, params: list[Tensor]):
         self.params = params
-        self.offsets = np.cumsum([0] + [p.numel() for p in params])
+        sizes = [p.numel() for p in params]
+        self.offsets = np.cumsum([0] + sizes)
         with torch.no_grad():
             self.vector = torch.cat([p.reshape(-1) for p in params])
         self.grad = torch.zeros_like(self.vector)
-        for i, p in enumerate(params):
-            p.data = self.vector[self.slice(i)].view_as(p)
-            p.grad = self.grad[self.slice(i)].view_as(p)
+        views = zip(
+            params, self.vector.split(sizes), self.grad.split(sizes), strict=True
+        )
+        for p, vector, grad in views:
+            p.data, p.grad = vector.view_as(p), grad.view_as(p)
 
     def slice(self, i: int) -> slice:
         """Where parameter ``i`` lies in :attr:`vector`."""

@@ -17,7 +17,16 @@ import numpy as np
 import torch
 from sklearn.base import RegressorMixin
 
-from ._base import BaseNet, Interval, StrOptions, _to_tensor
+from ._base import (
+    BaseNet,
+    Interval,
+    StrOptions,
+    _fit_context,
+    _has_partial_fit,
+    _to_tensor,
+    available_if,
+    partial_fit_doc,
+)
 from ._loss import Loss, regression_loss
 
 __all__ = ["LOSS_PARAMS_DOC", "RegressorNet", "with_loss_parameters"]
@@ -63,7 +72,7 @@ class RegressorNet(RegressorMixin, BaseNet):
             return regression_loss(self.loss, self.quantile)
         return regression_loss(*fitted)
 
-    def _encode_target(self, y: np.ndarray) -> np.ndarray:
+    def _encode_target(self, y: np.ndarray, **_) -> np.ndarray:
         loss = regression_loss(self.loss, self.quantile)
         loss.check_target(y)
         self._fitted_loss = (self.loss, float(self.quantile))
@@ -111,6 +120,15 @@ class RegressorNet(RegressorMixin, BaseNet):
             Predicted values, with the dimensionality of the training ``y``.
         """
         return self._decode(self._validated_output(X))
+
+    @available_if(_has_partial_fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    @partial_fit_doc(
+        y="y : array-like of shape (n_samples,) or (n_samples, n_targets)\n"
+        "            Target values.",
+    )
+    def partial_fit(self, X, y, sample_weight=None):
+        return self._partial_fit(X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,9 +4,9 @@ from numbers import Real
 
 from ._base import (
     BaseNet,
-    ClassifierNet,
     Interval,
 )
+from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
 from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from .penalties import L2
@@ -27,6 +27,14 @@ class _RidgeFamily:
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
+        learning_rate="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        shuffle=True,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
@@ -44,6 +52,14 @@ class _RidgeFamily:
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -120,10 +136,10 @@ class RidgeNetClassifier(_RidgeFamily, ClassifierNet):
         loss="1 / n * sum_i s_i log_loss(y_i, f(x_i))",
         linear="With ``hidden_layer_sizes=()`` this is exactly "
         ":class:`~sklearn.linear_model.LogisticRegression` with ``C=1/alpha``.",
-        common=COMMON_PARAMS_DOC,
+        common=COMMON_PARAMS_DOC + CLASS_WEIGHT_DOC,
         loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
-        "        Class labels.",
+        "        Class labels (``range(n_labels)`` for a multilabel ``y``).",
         see_also="sklearn.linear_model.LogisticRegression : The linear special "
         "case.\n    sklearn.neural_network.MLPClassifier : Whose ``alpha`` depends on "
         "the solver.\n\n    Examples\n    --------\n"
@@ -133,3 +149,8 @@ class RidgeNetClassifier(_RidgeFamily, ClassifierNet):
         "    >>> clf = RidgeNetClassifier(random_state=0).fit(X, y)\n"
         "    >>> clf.predict(X[:2])\n    array([0, 0])",
     )
+    _parameter_constraints = {
+        **_RidgeFamily._parameter_constraints,
+        **ClassifierNet._parameter_constraints,
+    }
+    __init__ = with_class_weight(_RidgeFamily.__init__)

@@ -16,11 +16,12 @@ import math
 import warnings
 from collections.abc import Callable
 
+import scipy.sparse as sp
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from ._monitor import History, Monitor, copy_, final_objective
-from ._objective import Flat, Objective
+from ._objective import Flat, Objective, sparse_tensor
 from ._solvers import Solver
 from ._threads import limit_threads
 
@@ -41,6 +42,8 @@ def train(
     verbose: int = 0,
     hooks: tuple = (),
     refine: bool = False,
+    options: dict | None = None,
+    incremental: bool = False,
 ) -> History:
     """Minimise ``objective`` in place with ``solver`` and return the
     :class:`~skreg._monitor.History`.
@@ -65,17 +68,22 @@ def train(
     :class:`~skreg._monitor.Monitor`) are closed when training ends, however it
     ends. ``refine``: a warm refinement (the later fits of a regularisation
     path), whose full-batch stall rule asks an improvement by ``tol`` itself.
+    ``options`` go to the solver (see
+    :class:`~skreg._solvers.minibatch.MiniBatch`). ``incremental``: one call of
+    ``partial_fit``, which runs its epochs without a warning at ``max_iter``.
     """
     flat = Flat([p for p in objective.module.parameters() if p.requires_grad])
     batch = objective.X.shape[0] if solver.full_batch else batch_size
     try:
-        with limit_threads(objective.module, batch):
+        # Mini-batch epochs do no BLAS work in numpy or scipy (see limit_threads).
+        with limit_threads(objective.module, batch, blas=solver.full_batch):
             runner = solver(
                 objective,
                 flat,
                 learning_rate=learning_rate,
                 batch_size=batch_size,
                 max_fun=max_fun,
+                **(options or {}),
             )
             monitor = Monitor(
                 [flat.vector],  # every parameter at once, for the monitor's copies
@@ -87,9 +95,10 @@ def train(
                 hooks=hooks,
                 convex=getattr(objective.module, "is_linear", False),
                 refine=refine,
+                on_stall=runner.stalled,
             )
             if _run(runner, objective, monitor, max_iter, tol, batch_size):
-                _finish(objective, monitor, runner, max_iter, max_fun)
+                _finish(objective, monitor, runner, max_iter, max_fun, incremental)
             return monitor.history
     finally:
         flat.release()
@@ -145,7 +154,12 @@ def _run(
 
 
 def _finish(
-    objective: Objective, monitor: Monitor, runner: Solver, max_iter: int, max_fun: int
+    objective: Objective,
+    monitor: Monitor,
+    runner: Solver,
+    max_iter: int,
+    max_fun: int,
+    incremental: bool = False,
 ) -> None:
     """After a run: restore the best (early stopping) or last finite weights,
     and warn on divergence or on a run that did not converge.
@@ -155,7 +169,12 @@ def _finish(
         copy_(params, monitor.best_weights)
         history.best_validation_score = monitor.best_score
     if monitor.previous is not None and history.n_iter:
-        final = final_objective(objective)
+        # Weights that overflow the outputs overflow them on every row: a call of
+        # partial_fit (one epoch of a chunk) checks a few.
+        if incremental:
+            final = 0.0 if finite_outputs(objective) else math.inf
+        else:
+            final = final_objective(objective)
         if not math.isfinite(final):
             # The last update overflowed the network: step back one epoch.
             copy_(params, monitor.previous)
@@ -167,9 +186,12 @@ def _finish(
                 history.n_iter = 0
     if monitor.diverged is not None:
         if history.n_iter == 0:
+            # scikit-learn's MLP words first: code written for it matches them.
             raise ValueError(
-                f"The training objective is {monitor.diverged} from the first "
-                "iteration: the inputs or targets are too large for the network, or "
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed. The training "
+                f"objective is {monitor.diverged} from the first iteration: the "
+                "inputs or targets are too large for the network, or "
                 "learning_rate_init is too high. Scale the data (e.g. with "
                 "StandardScaler) or lower learning_rate_init."
             )
@@ -181,7 +203,7 @@ def _finish(
             ConvergenceWarning,
             stacklevel=3,
         )
-    elif not history.converged and not monitor.stop_requested:
+    elif not (history.converged or monitor.stop_requested or incremental):
         limit = (
             f"Maximum function evaluations (max_fun={max_fun})"
             if runner.max_fun_reached
@@ -193,6 +215,20 @@ def _finish(
             ConvergenceWarning,
             stacklevel=3,
         )
+
+
+def finite_outputs(objective: Objective, rows: int = 16) -> bool:
+    """Whether the network's outputs on the first ``rows`` training samples are
+    finite: the test of :func:`~skreg._monitor.final_objective` in a third of
+    its time (no loss, no penalty), for a call of ``partial_fit``, whose one
+    epoch may take a millisecond.
+    """
+    X = objective.X[:rows]
+    p = objective._zero
+    if sp.issparse(X):
+        X = sparse_tensor(X, p.dtype, p.device)
+    with torch.no_grad():
+        return bool(torch.isfinite(objective.module(X)).all())
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:

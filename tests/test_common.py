@@ -79,3 +79,18 @@ def test_sklearn_compatible_losses(estimator, check):
     """Every check passes under the Poisson and pinball losses, but the one
     multi-output check that ignores the Poisson loss's positive targets."""
     check(estimator)
+
+
+# Classifiers whose probabilities reach 0 on the checks' separable data (their
+# logarithms once stayed finite there: check_classifiers_train failed).
+SHARP = [
+    RidgeNetClassifier(alpha=1e-4),
+    LassoNetClassifier(alpha=1e-4),
+    DropoutMLPClassifier(dropout=0.0),
+]
+
+
+@parametrize_with_checks(SHARP)
+def test_sklearn_compatible_without_dropout_or_at_small_alpha(estimator, check):
+    """Every check passes at any dropout (0 included) and any small alpha."""
+    check(estimator)

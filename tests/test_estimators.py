@@ -528,7 +528,9 @@ def test_warm_start_continues(regression):
     est.set_params(warm_start=True)
     with pytest.warns(ConvergenceWarning):
         est.fit(X, y)
-    assert est.loss_curve_[0] < first
+    # As scikit-learn's MLP: the record of the continued fit extends the first's.
+    assert est.n_iter_ == 5 and len(est.loss_curve_) == 10 and est.t_ == 10 * len(X)
+    assert est.loss_curve_[5] < first
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -258,6 +258,35 @@ def test_ridgenet_classifier_multinomial_is_logistic_regression(weighted):
         )
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("class_weight", ["balanced", "dict"])
+@pytest.mark.parametrize("data", ["breast_cancer", "iris"])
+def test_ridgenet_classifier_class_weight_is_logistic_regression(
+    data, class_weight, weighted
+):
+    # Class weights multiply the sample weights in both (n, their sum, too):
+    # C = 1 / alpha still. Iris is made unbalanced (50, 25, 10 samples).
+    if data == "iris":
+        X, y = _iris()
+        keep = np.r_[0:50, 50:75, 100:110]
+        X, y = X[keep], y[keep]
+    else:
+        X, y = _breast_cancer()  # 212 and 357 samples
+    sw = _weights(len(X)) if weighted else None
+    cw = "balanced" if class_weight == "balanced" else {0: 0.3, 1: 4.0, 2: 1.5}
+    if class_weight == "dict" and data == "breast_cancer":
+        cw = {0: 0.3, 1: 4.0}
+    for alpha in [0.1, 10.0]:
+        ours = RidgeNetClassifier(hidden_layer_sizes=(), alpha=alpha, class_weight=cw)
+        ours = _fit(ours, X, y, sw)
+        ref = LogisticRegression(C=1 / alpha, class_weight=cw, **TIGHT)
+        ref.fit(X, y, sample_weight=sw)
+        _assert_same(ours, ref, sparse=False)
+        np.testing.assert_allclose(
+            ours.predict_proba(X), ref.predict_proba(X), rtol=RTOL, atol=1e-8
+        )
+
+
 @pytest.mark.parametrize(
     "data, alphas",
     [

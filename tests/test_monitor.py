@@ -112,3 +112,22 @@ def test_verbose_prints_every_iteration(capsys):
     params, monitor = _monitor(verbose=1)
     _step(params, monitor, 0, 0.5)
     assert capsys.readouterr().out == "Iteration 1, loss = 0.50000000\n"
+
+
+def test_a_diverged_epoch_scores_nan_on_the_validation_split():
+    """As scikit-learn's MLP records it (its test_mlp_diverging_loss)."""
+    params, monitor = _monitor(validation=lambda: 0.5)
+    _step(params, monitor, 1.0, 2.0)
+    assert _step(params, monitor, 2.0, math.inf)
+    scores = monitor.history.validation_scores
+    assert scores[0] == 0.5 and math.isnan(scores[1]) and len(scores) == 2
+
+
+def test_patience_asks_the_solver_before_stopping():
+    """When patience runs out the monitor asks ``on_stall``: False (a lower
+    learning rate) gives the loss another ``n_iter_no_change + 1`` iterations."""
+    answers = iter([False, True])
+    params, monitor = _monitor(on_stall=lambda: next(answers))
+    stops = [_step(params, monitor, 1.0, 1.0) for _ in range(7)]
+    # Stalls at iterations 2-4 (patience 2), go on; stalls at 5-7, stop.
+    assert stops == [False] * 6 + [True] and monitor.converged

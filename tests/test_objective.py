@@ -257,3 +257,43 @@ def test_restricted_objective_reads_only_some_columns():
     torch.testing.assert_close(objective.data(), full, rtol=1e-14, atol=0)
     objective.restrict(None)
     assert objective._batch(None)[0].shape == (30, 5)
+
+
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize("n_labels", [2, 3])
+def test_gradient_equals_finite_differences(activation, n_labels):
+    """scikit-learn's test_gradient, on skreg's objective: a classifier's data
+    loss plus L2 penalty and its gradient, against central differences, for
+    every activation and for a binary and a multiclass target."""
+    from skreg import RidgeNetClassifier
+
+    rng = np.random.RandomState(42)
+    X = rng.rand(5, 10)
+    y = 1 + np.mod(np.arange(5) + 1, n_labels)
+    clf = RidgeNetClassifier(
+        hidden_layer_sizes=(10,), activation=activation, alpha=1e-5, random_state=1
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.set_params(max_iter=1).fit(X, y)
+    net = clf.module_
+    loss = MultinomialLoss() if n_labels > 2 else LogisticLoss()
+    Y = torch.tensor(y - 1) if n_labels > 2 else torch.tensor(y - 1.0)[:, None]
+    objective = Objective(net, torch.tensor(X), Y, None, loss)
+    objective.terms = [(L2(1e-5 / 5), net.weights())]
+    flat = Flat(list(net.parameters()))
+    _, grad = objective.smooth_value_and_grad(flat)
+    grad, theta = grad.clone(), flat.vector.clone()
+
+    def value(t):
+        with torch.no_grad():
+            flat.vector.copy_(t)
+            return float(objective.data() + objective.smooth_penalty())
+
+    eps = 1e-5
+    numeric = [
+        (value(theta + eps * e) - value(theta - eps * e)) / (2 * eps)
+        for e in torch.eye(len(theta), dtype=theta.dtype)
+    ]
+    np.testing.assert_almost_equal(numeric, grad.numpy())
+    flat.release()

@@ -42,8 +42,9 @@ def select_solver(requested: str, problem: Problem) -> type[Solver]:
     """The solver that trains ``problem``: the one named ``requested``, or for
     ``'auto'`` the first that accepts it.
 
-    ``'auto'`` trains with mini-batch Adam whenever dropout is active or a
-    network has more than ``AUTO_FULL_BATCH_MAX_SAMPLES`` samples; otherwise it
+    ``'auto'`` trains with mini-batch Adam whenever mini-batches are asked for
+    (``problem.stochastic``), dropout is active or a network has more than
+    ``AUTO_FULL_BATCH_MAX_SAMPLES`` samples; otherwise it
     takes the first full-batch solver of :data:`SOLVERS` whose declarations
     accept the problem (Newton only up to its ``auto_max_coefs``), and Adam
     where none does. A named solver that cannot train the problem raises a
@@ -67,8 +68,10 @@ def select_solver(requested: str, problem: Problem) -> type[Solver]:
 
 def _auto(problem: Problem) -> type[Solver]:
     """``solver='auto'`` (see :func:`select_solver`)."""
-    stochastic = problem.dropout or (
-        not problem.linear and problem.n_samples > AUTO_FULL_BATCH_MAX_SAMPLES
+    stochastic = (
+        problem.stochastic
+        or problem.dropout
+        or (not problem.linear and problem.n_samples > AUTO_FULL_BATCH_MAX_SAMPLES)
     )
     for solver in SOLVERS:
         if stochastic and solver.full_batch:

@@ -61,13 +61,16 @@ class Problem:
     penalties: tuple[tuple[str, str], ...]
     early_stopping: bool = False
     smooth_penalty: bool = False
+    # Mini-batches asked for (an int batch_size, partial_fit): 'auto' trains
+    # with a mini-batch solver.
+    stochastic: bool = False
 
     @classmethod
     def of(
         cls, module, terms: list, loss: Loss, X, n_samples: int, **options
     ) -> Problem:
         """The problem of training ``module`` under ``terms`` on ``X``;
-        ``options``: the other fields (``early_stopping``).
+        ``options``: the other fields (``early_stopping``, ``stochastic``).
         """
         linears = getattr(module, "linears", None)
         if linears is not None:  # skreg's Net, from its shapes: walking the
@@ -139,6 +142,12 @@ class Solver:
 
     def run(self, max_iter: int, tol: float, monitor: Monitor) -> bool:
         raise NotImplementedError
+
+    def stalled(self) -> bool:
+        """The monitor's patience ran out: True to stop (a mini-batch solver's
+        learning-rate schedule may lower its rate and go on instead).
+        """
+        return True
 
     @classmethod
     def refusal(cls, problem: Problem) -> str | None:

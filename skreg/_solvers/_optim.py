@@ -20,9 +20,12 @@ from .._objective import Flat
 class Optimizer:
     """An update rule for the parameters of ``flat``, whose gradient the caller
     writes into ``flat.grad`` before each :meth:`step`.
+
+    Its state (:meth:`state`, :meth:`load`) outlives one run: ``partial_fit``
+    goes on from it at the next call. Options of another rule are ignored.
     """
 
-    def __init__(self, flat: Flat, lr: float):
+    def __init__(self, flat: Flat, lr: float, **_):
         self.flat, self.lr = flat, lr
 
     def zero_grad(self) -> None:
@@ -30,6 +33,24 @@ class Optimizer:
 
     def step(self) -> None:
         raise NotImplementedError
+
+    def epoch_end(self, samples_seen: int) -> None:
+        """After an epoch, ``samples_seen`` training samples having been seen
+        (previous fits included): where a learning-rate schedule moves.
+        """
+
+    def stalled(self) -> bool:
+        """The loss (or validation score) stopped improving: True to stop
+        training, False to go on (a schedule that lowered its rate).
+        """
+        return True
+
+    def state(self) -> dict:
+        """What the next run goes on with (tensors are shared, not copied)."""
+        return {}
+
+    def load(self, state: dict) -> None:
+        """Go on from :meth:`state` of an earlier run on the same parameters."""
 
     def prox_step(self, tensor: Tensor) -> Tensor | float:
         """The step size of the proximal step that follows an update of
@@ -53,7 +74,9 @@ class Adam(Optimizer):
     for the rest of the fit, and the update is done with public operations.
     """
 
-    def __init__(self, flat: Flat, lr: float, betas=(0.9, 0.999), eps=1e-8):
+    def __init__(
+        self, flat: Flat, lr: float, betas=(0.9, 0.999), eps: float = 1e-8, **_
+    ):
         super().__init__(flat, lr)
         self.betas, self.eps = betas, eps
         self._index = {id(p): i for i, p in enumerate(flat.params)}
@@ -106,6 +129,15 @@ class Adam(Optimizer):
         step = -self.lr / (1 - beta1**self.t)
         self.flat.vector.addcdiv_(self.m, denom, value=step)
 
+    def state(self) -> dict:
+        return {"m": self.m, "v": self.v, "t": self.t}
+
+    def load(self, state: dict) -> None:
+        # On the parameters' device and dtype (an unpickled state is on the CPU).
+        vector = self.flat.vector
+        self.m, self.v = state["m"].to(vector), state["v"].to(vector)
+        self.t = state["t"]
+
     @torch.no_grad()
     def prox_step(self, tensor: Tensor) -> Tensor:
         """Step size of a proximal step in Adam's metric, per column of ``tensor``.
@@ -145,22 +177,63 @@ def has_fused_adam(device_type: str) -> bool:
 
 
 class SGD(Optimizer):
-    """SGD with Nesterov momentum 0.9, as ``torch.optim.SGD(momentum=0.9,
-    nesterov=True)`` and scikit-learn's MLP defaults; its proximal steps take
-    the learning rate as step size (proximal SGD).
+    """SGD with momentum, as ``torch.optim.SGD(momentum=momentum,
+    nesterov=nesterov)`` (Nesterov momentum 0.9 by default, scikit-learn's MLP
+    defaults); its proximal steps take the learning rate as step size
+    (proximal SGD).
+
+    ``schedule`` is scikit-learn's ``learning_rate``: ``'constant'``;
+    ``'invscaling'``, ``lr / (t + 1) ** power_t`` after each epoch, ``t`` the
+    training samples seen so far; ``'adaptive'``, the rate divided by 5
+    whenever the loss stalls, training stopping once it is at most 1e-6.
     """
 
-    def __init__(self, flat: Flat, lr: float, momentum: float = 0.9):
+    def __init__(
+        self,
+        flat: Flat,
+        lr: float,
+        momentum: float = 0.9,
+        nesterov: bool = True,
+        schedule: str = "constant",
+        power_t: float = 0.5,
+        **_,
+    ):
         super().__init__(flat, lr)
-        self.momentum = momentum
+        self.lr_init, self.schedule, self.power_t = lr, schedule, power_t
+        self.momentum, self.nesterov = momentum, nesterov
         self.buffer: Tensor | None = None
 
     @torch.no_grad()
     def step(self) -> None:
         grad = self.flat.grad
+        if self.momentum == 0:
+            self.flat.vector.add_(grad, alpha=-self.lr)
+            return
         if self.buffer is None:
             self.buffer = grad.clone()
         else:
             self.buffer.mul_(self.momentum).add_(grad)
-        update = grad.add(self.buffer, alpha=self.momentum)
+        if self.nesterov:
+            update = grad.add(self.buffer, alpha=self.momentum)
+        else:
+            update = self.buffer
         self.flat.vector.add_(update, alpha=-self.lr)
+
+    def epoch_end(self, samples_seen: int) -> None:
+        if self.schedule == "invscaling":
+            self.lr = self.lr_init / (samples_seen + 1) ** self.power_t
+
+    def stalled(self) -> bool:
+        if self.schedule != "adaptive" or self.lr <= 1e-6:
+            return True
+        self.lr /= 5.0
+        return False
+
+    def state(self) -> dict:
+        return {"buffer": self.buffer, "lr": self.lr}
+
+    def load(self, state: dict) -> None:
+        buffer = state["buffer"]
+        self.buffer = None if buffer is None else buffer.to(self.flat.vector)
+        if self.schedule != "constant":
+            self.lr = state["lr"]
