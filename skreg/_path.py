@@ -218,6 +218,7 @@ def _fit_path(
     path_max_iter=None,
     feature_names=None,
     grid_size=None,
+    warn=True,
 ):
     """Fit a clone of ``estimator`` at every alpha in order, warm-started.
 
@@ -226,8 +227,11 @@ def _fit_path(
     the grid whose first alphas ``alphas`` are, as in a CV estimator's refit).
     Returns the estimator fitted at the last alpha (with the original
     ``max_iter``) and a dict of per-alpha arrays (``scores`` given ``scorer``;
-    ``coefs``, ``n_selected``, ``objectives`` and ``n_iter`` when ``record``).
-    Convergence warnings are counted and raised once, not once per alpha.
+    ``coefs``, ``n_selected``, ``objectives`` and ``n_iter`` when ``record``),
+    with ``n_unconverged``, the fits that reached their iteration limit or
+    diverged, and ``converged``, whether the last one converged.
+    ``warn``: raise one ``ConvergenceWarning`` for the path when fits did not
+    converge (a CV estimator sums its paths' counts and warns once itself).
     ``feature_names`` are the names of the columns of ``X`` before the caller
     validated it into an array; the estimator gets them as
     ``feature_names_in_``.
@@ -236,7 +240,7 @@ def _fit_path(
     est._validate_params()
     max_iter = est.max_iter
     scores, coefs, n_selected, objectives, n_iter = [], [], [], [], []
-    not_converged = 0
+    not_converged, converged = 0, True
     # Validated and prepared once; each alpha only trains, warm-started, and the
     # solvers reuse what they derived from the data.
     prepared = est._prepare(
@@ -251,7 +255,8 @@ def _fit_path(
                 )
             est.set_params(**params)
             patience = PATH_LOSS_PATIENCE if k and _is_network(estimator) else None
-            not_converged += _fit_prepared_counting(est, prepared, patience)
+            converged = _fit_prepared_counting(est, prepared, patience, warn)
+            not_converged += not converged
             if scorer is not None:
                 kwargs = (
                     {}
@@ -265,7 +270,7 @@ def _fit_path(
                 n_selected.append(selected)
                 objectives.append(est.loss_curve_[-1] if est.loss_curve_ else np.nan)
                 n_iter.append(est.n_iter_)
-    if not_converged:
+    if not_converged and warn:
         warnings.warn(
             f"{not_converged} of {len(alphas)} fits along the regularization path "
             "reached their iteration limit before converging. Consider "
@@ -276,7 +281,11 @@ def _fit_path(
     # The solvers' state (L-BFGS's memory: 20 parameter vectors) went with
     # ``prepared``: the estimator keeps only what its own ``fit`` stores.
     est.set_params(max_iter=max_iter)
-    out = {"scores": np.asarray(scores, dtype=np.float64)}
+    out = {
+        "scores": np.asarray(scores, dtype=np.float64),
+        "n_unconverged": not_converged,
+        "converged": converged,
+    }
     if record:
         has_coef = coefs and coefs[0] is not None
         # scikit-learn's layout: alphas on the last axis.
@@ -287,22 +296,25 @@ def _fit_path(
     return est, out
 
 
-def _fit_prepared_counting(est, prepared, loss_patience) -> bool:
-    """Fit ``est`` on ``prepared``; whether it reached its iteration limit.
+def _fit_prepared_counting(est, prepared, loss_patience, warn=True) -> bool:
+    """Fit ``est`` on ``prepared``; whether it converged.
 
-    That ``ConvergenceWarning`` is counted by the caller and raised once per
-    path; any other warning passes on.
+    A fit that reached its iteration limit is counted by the caller, which
+    warns once per path; with ``warn=False`` any other ``ConvergenceWarning``
+    (a diverging fit) is counted too, and silenced; other warnings pass on.
     """
-    limit_reached = False
+    converged = True
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         est._fit_prepared(prepared, loss_patience=loss_patience)
     for w in caught:
-        if issubclass(w.category, ConvergenceWarning) and "Maximum " in str(w.message):
-            limit_reached = True
+        if issubclass(w.category, ConvergenceWarning) and (
+            "Maximum " in str(w.message) or not warn
+        ):
+            converged = False
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return limit_reached
+    return converged
 
 
 _PARAMETER_CONSTRAINTS = {
