@@ -14,7 +14,7 @@ import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
@@ -253,6 +253,8 @@ class _Prepared:
     solver: type[Solver] | None = None
     batch_size: int = 0
     objective: Objective | None = None
+    # Strengths given as 'auto', computed once per training set.
+    auto: dict = field(default_factory=dict)
 
 
 class BaseNet(CallbackSupportMixin, BaseEstimator):
@@ -297,6 +299,24 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
     def _penalty_terms(self, module: Net, n: float) -> list:
         """``[(penalty, [tensors]), ...]``; ``n`` is the sum of sample weights."""
         raise NotImplementedError
+
+    def _auto_strength(self, name: str, prep: _Prepared) -> float:
+        """The value of strength ``name`` (``'alpha'``) given as ``'auto'``."""
+        raise NotImplementedError
+
+    def _set_strengths(self, prep: _Prepared) -> None:
+        """Store the penalty strengths this fit uses (``alpha_``), ``'auto'``
+        computed from the training set, once per set (a path reuses it).
+        """
+        self.alpha_ = self._strength("alpha", prep)
+
+    def _strength(self, name: str, prep: _Prepared) -> float:
+        value = getattr(self, name)
+        if not isinstance(value, str):  # StrOptions({'auto'}) is the only one
+            return float(value)
+        if name not in prep.auto:
+            prep.auto[name] = float(self._auto_strength(name, prep))
+        return prep.auto[name]
 
     # -- fit -------------------------------------------------------------------
     def _hidden_sizes(self) -> tuple[int, ...]:
@@ -466,6 +486,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         current parameters; store the fitted state. ``loss_patience``: see
         :func:`~skreg._training.train` (a regularisation path's later fits).
         """
+        self._set_strengths(prep)
         X, device, dtype, sizes = prep.X, prep.device, prep.dtype, prep.sizes
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
@@ -688,6 +709,7 @@ class RegressorNet(RegressorMixin, BaseNet):
 
     _multi_output = True
     _loss: Loss = SquaredError()  # stateless: one object serves every estimator
+    _n_classes = None
 
     def _encode_target(self, y: np.ndarray) -> np.ndarray:
         self._y_ndim = y.ndim
@@ -744,6 +766,10 @@ class ClassifierNet(ClassifierMixin, BaseNet):
 
     _multi_output = False
     _coef_is_1d = False
+
+    @property
+    def _n_classes(self) -> int:
+        return len(self.classes_)
 
     def _encode_target(self, y: np.ndarray) -> np.ndarray:
         check_classification_targets(y)

@@ -498,7 +498,8 @@ class _LassoNetCVFamily(_NetCV):
         scoring=None,
         n_jobs=None,
         path_max_iter=None,
-        M=10.0,
+        M=1.0,
+        gamma="auto",
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
@@ -522,6 +523,7 @@ class _LassoNetCVFamily(_NetCV):
         self.n_jobs = n_jobs
         self.path_max_iter = path_max_iter
         self.M = M
+        self.gamma = gamma
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -667,8 +669,13 @@ _LASSO_EXTRA = """l1_ratio : float or array-like of float, default=1.0
         Mix between the L1 (``1.0``) and L2 (``0.0``) parts; a list is
         searched too, as in :class:`~sklearn.linear_model.ElasticNetCV`.
 
-    M : float, default=10.0
+    M : float, default=1.0
         Hierarchy multiplier of LassoNet.
+
+    gamma : float or 'auto', default='auto'
+        L2 strength on the weights of LassoNet's MLP (see :class:`LassoNet`);
+        ``'auto'`` is computed on each training fold. No effect on the default
+        linear model.
 
     """
 

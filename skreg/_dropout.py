@@ -15,9 +15,11 @@ from ._base import (
     ClassifierNet,
     Interval,
     RegressorNet,
+    StrOptions,
     _seed,
 )
 from ._modules import Net
+from ._strength import auto_alpha
 from .penalties import L2
 
 _MC_LOCK = threading.Lock()
@@ -27,7 +29,7 @@ class _DropoutFamily:
     _parameter_constraints = {
         **BaseNet._parameter_constraints,
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "n_mc_samples": [Interval(Integral, 2, None, closed="left")],
     }
 
@@ -37,7 +39,7 @@ class _DropoutFamily:
         activation="relu",
         *,
         dropout=0.5,
-        alpha=0.0,
+        alpha="auto",
         n_mc_samples=100,
         solver="auto",
         batch_size="auto",
@@ -76,7 +78,12 @@ class _DropoutFamily:
         return Net(n_in, n_out, sizes, self.activation, dropout=self.dropout)
 
     def _penalty_terms(self, module, n):
-        return [(L2(self.alpha / n), module.weights())] if self.alpha > 0 else []
+        return [(L2(self.alpha_ / n), module.weights())] if self.alpha_ > 0 else []
+
+    def _auto_strength(self, name, prep):
+        return auto_alpha(
+            prep, n_classes=self._n_classes, lasso=False, linear=not prep.sizes
+        )
 
     def _mc_outputs(self, X) -> torch.Tensor:
         """``n_mc_samples`` forward passes with dropout on, seeded by random_state.
@@ -117,8 +124,11 @@ _DROPOUT_DOC = """{summary}
     dropout : float, default=0.5
         Probability of zeroing each hidden unit during training.
 
-    alpha : float, default=0.0
-        L2 strength, as in :class:`RidgeNet`.
+    alpha : float or 'auto', default='auto'
+        L2 strength, as in :class:`RidgeNet`, whose ``'auto'`` it shares.
+        Dropout alone (the old default ``alpha=0``) left networks with more
+        inputs than training rows worse than a constant model on
+        ``benchmarks/realdata.py``: see :doc:`/defaults`.
 
     n_mc_samples : int, default=100
         Stochastic forward passes used by Monte-Carlo dropout predictions; at
@@ -127,6 +137,9 @@ _DROPOUT_DOC = """{summary}
     Attributes
     ----------
     {fitted}
+
+    alpha_ : float
+        The L2 strength used: ``alpha``, or the value ``'auto'`` computed.
 
     See Also
     --------
