@@ -63,7 +63,8 @@ def _noise_alpha_max(est, X, y, n_perm=20):
 class AlphaFraction(BaseEstimator):
     """``estimator`` fitted with ``alpha = frac * alpha_max`` of the data it sees
     (``scale='amax'``), or ``frac`` times the alpha_max of the same data with
-    shuffled targets (``scale='noise'``).
+    shuffled targets (``scale='noise'``), or ``frac * noise**2 / alpha_max``
+    (``scale='js'``).
     """
 
     def __init__(self, estimator, frac=0.1, scale="amax"):
@@ -74,9 +75,13 @@ class AlphaFraction(BaseEstimator):
     def fit(self, X, y):
         est = clone(self.estimator)
         X = np.asarray(X, dtype=float)
-        if self.scale == "noise":
+        if self.scale in ("noise", "js"):
             alpha_max = _noise_alpha_max(est, X, y)
-        else:
+        if self.scale == "js":  # noise^2 / alpha_max
+            grid = _alpha_grid(est, X, y, n_alphas=2, eps=1e-3)
+            lasso = "l1_ratio" in est.get_params()
+            alpha_max = alpha_max**2 / (grid[0] / 1e-3 if lasso else grid[-1])
+        elif self.scale != "noise":
             grid = _alpha_grid(est, X, y, n_alphas=2, eps=1e-3)
             lasso = "l1_ratio" in est.get_params()
             # LassoNet networks: geomspace(amax * eps, amax / eps); others end at amax.
@@ -161,7 +166,7 @@ def parse_candidate(name):
     for pair in pairs:
         key, _, value = pair.partition("=")
         if key == "a":
-            scale = "noise" if value.endswith("noise") else "amax"
+            scale = next(s for s in ("noise", "js", "amax") if value.endswith(s))
             frac = float(value.removesuffix(scale))
             continue
         try:
