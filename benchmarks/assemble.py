@@ -12,12 +12,21 @@ HERE = Path(__file__).parent
 ORDER = [
     ("speed", "Training speed (issue: performance)"),
     ("linear_equivalence", "Exact objectives: skreg vs scikit-learn's linear models"),
+    (
+        "linear_equivalence_losses",
+        "Exact objectives: Poisson and quantile, against scikit-learn's GLMs",
+    ),
     ("selection_quality", "LassoNet selection quality on known truth (friedman1)"),
     ("feature_selection", "LassoNet feature selection vs the lassonet package"),
     ("paths", "Choosing lambda: CV estimators vs GridSearchCV, sklearn and lassonet"),
     ("sparse_input", "Sparse input"),
     ("realdata", "Real data: every estimator at its defaults on 30 data sets"),
+    ("intervals", "Prediction intervals: quantile networks and MC dropout"),
+    ("quantile_solvers", "Training quantile networks: Adam or smoothed L-BFGS"),
 ]
+
+# Results written by another script than benchmarks/NAME.py.
+SCRIPTS = {"linear_equivalence_losses": "linear_equivalence.py --part losses"}
 
 INTRO = """# Benchmarks
 
@@ -47,7 +56,8 @@ def main():
     for name, title in ORDER:
         path = HERE / "results" / f"{name}.md"
         if path.exists():
-            parts.append(f"## {title}\n\n`benchmarks/{name}.py`\n\n{path.read_text()}")
+            script = SCRIPTS.get(name, f"{name}.py")
+            parts.append(f"## {title}\n\n`benchmarks/{script}`\n\n{path.read_text()}")
     (HERE.parent / "docs" / "benchmarks.md").write_text("\n".join(parts))
 
 

@@ -91,6 +91,7 @@ USER_GUIDE_ORDER = [
     "ridge",
     "lassonet",
     "dropout",
+    "intervals",
     "paths",
     "reliability",
 ]

@@ -2,6 +2,7 @@
 
 from ._cv import LassoNetClassifierCV, LassoNetCV, RidgeNetClassifierCV, RidgeNetCV
 from ._dropout import DropoutMLP, DropoutMLPClassifier
+from ._interval import IntervalRegressor
 from ._lasso import LassoNet, LassoNetClassifier
 from ._path import regularization_path
 from ._persistence import InconsistentVersionWarning, load, save
@@ -14,6 +15,7 @@ __all__ = [
     "DropoutMLP",
     "DropoutMLPClassifier",
     "InconsistentVersionWarning",
+    "IntervalRegressor",
     "LassoNet",
     "LassoNetClassifier",
     "LassoNetClassifierCV",

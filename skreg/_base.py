@@ -2,8 +2,8 @@
 
 Data flows one way: validate -> encode target -> build module -> train -> store
 fitted state. Families (ridge, lasso, dropout) only say which module to build and
-which penalty goes on which tensor; the regressor and classifier bases below only
-encode targets and decode outputs.
+which penalty goes on which tensor; the classifier base below and the regressor
+base (:mod:`skreg._regressor`) only encode targets and decode outputs.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._loss import LogisticLoss, Loss, MultinomialLoss, SquaredError
+from ._loss import LogisticLoss, Loss, MultinomialLoss
 from ._modules import Net
 from ._objective import Objective, sparse_tensor
 from ._persistence import _check_version, _skreg_version
@@ -42,7 +42,7 @@ from ._solvers import Problem, Solver, select_solver
 from ._threads import limit_threads
 from ._training import train
 
-__all__ = ["BaseNet", "RegressorNet", "ClassifierNet", "Interval", "StrOptions"]
+__all__ = ["BaseNet", "ClassifierNet", "Interval", "StrOptions"]
 
 _PREDICT_CHUNK = 65536
 
@@ -54,7 +54,8 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
     activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
         Activation after each hidden layer.
 
-    solver : {'auto', 'newton', 'lbfgs', 'fista', 'adam', 'sgd'}, default='auto'
+    solver : {'auto', 'newton', 'lbfgs', 'fista', 'highs', 'adam', 'sgd'}, \
+default='auto'
         ``'newton'``: Newton's method with an exact Hessian, for linear models
         (like scikit-learn's ``'newton-cholesky'``), dense or sparse; proximal
         Newton, with exact active-set steps, when the objective has an L1
@@ -63,12 +64,17 @@ hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
         (scipy's L-BFGS-B). Networks use skreg's own L-BFGS, whose curvature
         memory carries over to the next fit of a warm start or a path.
         ``'fista'``: full-batch accelerated proximal gradient, any penalty.
+        ``'highs'``: the linear program of a linear model under the pinball
+        loss (``loss='quantile'``) with an L1 penalty or none, solved exactly
+        by scipy's HiGHS, as ``QuantileRegressor``.
         ``'adam'``, ``'sgd'``: mini-batch updates, each followed by the
-        penalty's proximal step. ``'auto'`` picks a deterministic full-batch
+        penalty's proximal step; they also train non-differentiable losses.
+        ``'auto'`` picks a deterministic full-batch
         solver for linear models and small data sets (``n_samples <= 2000``):
         for a linear model with at most 500 coefficients Newton, else L-BFGS
-        when it applies, else FISTA; and Adam
-        for larger data or whenever dropout is active.
+        when it applies, else FISTA (HiGHS for the pinball loss); and Adam
+        for larger data, whenever dropout is active, and where no full-batch
+        solver applies (a network under the pinball loss).
 
     batch_size : int or 'auto', default='auto'
         Mini-batch size; ``'auto'`` is ``min(1024, n_samples)``.
@@ -270,7 +276,9 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"auto", "newton", "lbfgs", "fista", "adam", "sgd"})],
+        "solver": [
+            StrOptions({"auto", "newton", "lbfgs", "fista", "highs", "adam", "sgd"})
+        ],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -501,6 +509,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                     device=device, dtype=dtype
                 )
                 module.reset_parameters(torch.Generator().manual_seed(prep.seed))
+                self._start_at_baseline(module, prep)
                 self.module_ = module
             module = self.module_
             module.configure(self.activation, getattr(self, "dropout", 0.0))
@@ -552,6 +561,23 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
                 estimator=self, reconstruction_attributes={}, **prep.callback_data
             )
         return self
+
+    def _start_at_baseline(self, module: Net, prep: _Prepared) -> None:
+        """Start the output bias at the loss's best constant (the log of the
+        mean for the Poisson loss, the quantile for the pinball loss), where
+        it has one: an input-free start that a mini-batch solver would take
+        many steps to reach from zero.
+        """
+        loss = self._loss
+        if type(loss).baseline is Loss.baseline:  # none: the bias stays at zero
+            return
+        Y, sw = (
+            None if a is None else torch.from_numpy(np.ascontiguousarray(a, float))
+            for a in (prep.Y, prep.sample_weight)
+        )
+        baseline = loss.baseline(Y, sw)
+        with torch.no_grad():
+            module.linears[-1].bias.copy_(baseline)
 
     def _objective(self, prep: _Prepared, module, state: dict) -> Objective:
         """Choose the solver for ``module``, finish the training set for it (the
@@ -704,56 +730,6 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         return tags
 
 
-class RegressorNet(RegressorMixin, BaseNet):
-    """Target handling for regression: 1-D or 2-D float targets."""
-
-    _multi_output = True
-    _loss: Loss = SquaredError()  # stateless: one object serves every estimator
-    _n_classes = None
-
-    def _encode_target(self, y: np.ndarray) -> np.ndarray:
-        self._y_ndim = y.ndim
-        Y = y.reshape(len(y), -1)
-        self.n_outputs_ = Y.shape[1]
-        return Y
-
-    @property
-    def _coef_is_1d(self) -> bool:
-        return self._y_ndim == 1
-
-    @staticmethod
-    def _target_tensor(Y, dtype, device):
-        return _to_tensor(Y, dtype, device)
-
-    def _decode(self, out: torch.Tensor) -> np.ndarray:
-        pred = self._loss.inverse_link(out).cpu().numpy()
-        return pred[:, 0] if self._y_ndim == 1 else pred
-
-    def _score_array(self, out, Y, sample_weight) -> float:
-        pred = self._loss.inverse_link(out).cpu().numpy()
-        return r2_score(Y, pred, sample_weight=sample_weight)
-
-    def predict(self, X):
-        """Predict using the network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values, with the dimensionality of the training ``y``.
-        """
-        return self._decode(self._validated_output(X))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
-
 _LOGISTIC, _MULTINOMIAL = LogisticLoss(), MultinomialLoss()
 
 
@@ -766,10 +742,6 @@ class ClassifierNet(ClassifierMixin, BaseNet):
 
     _multi_output = False
     _coef_is_1d = False
-
-    @property
-    def _n_classes(self) -> int:
-        return len(self.classes_)
 
     def _encode_target(self, y: np.ndarray) -> np.ndarray:
         check_classification_targets(y)

@@ -14,11 +14,11 @@ from ._base import (
     BaseNet,
     ClassifierNet,
     Interval,
-    RegressorNet,
     StrOptions,
     _seed,
 )
 from ._modules import Net
+from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from ._strength import auto_alpha
 from .penalties import L2
 
@@ -81,9 +81,7 @@ class _DropoutFamily:
         return [(L2(self.alpha_ / n), module.weights())] if self.alpha_ > 0 else []
 
     def _auto_strength(self, name, prep):
-        return auto_alpha(
-            prep, n_classes=self._n_classes, lasso=False, linear=not prep.sizes
-        )
+        return auto_alpha(self, prep, lasso=False, linear=not prep.sizes)
 
     def _mc_outputs(self, X) -> torch.Tensor:
         """``n_mc_samples`` forward passes with dropout on, seeded by random_state.
@@ -120,7 +118,7 @@ _DROPOUT_DOC = """{summary}
     Parameters
     ----------
     {common}
-
+{loss_params}
     dropout : float, default=0.5
         Probability of zeroing each hidden unit during training.
 
@@ -147,13 +145,17 @@ _DROPOUT_DOC = """{summary}
 """
 
 
+@with_loss_parameters
 class DropoutMLP(_DropoutFamily, RegressorNet):
     __doc__ = _DROPOUT_DOC.format(
         summary="Neural network regressor regularised by dropout.",
-        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
-        mc="``predict(X, return_std=True)`` adds Monte-Carlo dropout uncertainty "
+        loss="L",
+        mc="``L`` is the data loss chosen by ``loss``, by default\n    "
+        "``1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2``.\n    "
+        "``predict(X, return_std=True)`` adds Monte-Carlo dropout uncertainty\n    "
         "(Gal & Ghahramani, 2016), like ``BayesianRidge.predict``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="\n    " + LOSS_PARAMS_DOC + "\n",
         fitted=FITTED_ATTRS_DOC,
         see_also="sklearn.neural_network.MLPRegressor : No dropout.\n"
         "    sklearn.linear_model.BayesianRidge : ``predict(return_std=True)``.\n\n"
@@ -184,11 +186,13 @@ class DropoutMLP(_DropoutFamily, RegressorNet):
             Predictions (Monte-Carlo mean when ``return_std=True``).
         y_std : ndarray of the same shape
             Monte-Carlo standard deviation; only when ``return_std=True``.
+            Both are taken over the passes' predictions, ``exp`` of the
+            outputs with ``loss='poisson'``.
         """
         if not return_std:
             return super().predict(X)
-        outputs = self._mc_outputs(X)
-        return self._decode(outputs.mean(0)), self._decode(outputs.std(0))
+        predictions = self._loss.inverse_link(self._mc_outputs(X))
+        return self._shape(predictions.mean(0)), self._shape(predictions.std(0))
 
 
 class DropoutMLPClassifier(_DropoutFamily, ClassifierNet):
@@ -198,6 +202,7 @@ class DropoutMLPClassifier(_DropoutFamily, ClassifierNet):
         mc="``predict_proba(X, return_std=True)`` returns the Monte-Carlo "
         "dropout mean of the class probabilities and their standard deviation.",
         common=COMMON_PARAMS_DOC,
+        loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
         "        Class labels.",
         see_also="sklearn.neural_network.MLPClassifier : No dropout.\n\n"

@@ -10,10 +10,10 @@ from ._base import (
     BaseNet,
     ClassifierNet,
     Interval,
-    RegressorNet,
     StrOptions,
 )
 from ._modules import Net
+from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from ._strength import auto_alpha
 from .penalties import L2, ElasticNet, HierarchicalElasticNet
 
@@ -89,18 +89,14 @@ class _LassoNetFamily:
 
     def _auto_strength(self, name, prep):
         if name == "gamma":  # RidgeNet's alpha='auto' on the same data
-            return auto_alpha(
-                prep, n_classes=self._n_classes, lasso=False, linear=False
-            )
+            return auto_alpha(self, prep, lasso=False, linear=False)
         if self.l1_ratio == 0:
             raise ValueError(
                 "alpha='auto' is not supported for l1_ratio=0 (it scales the "
                 "alpha at which every input is dropped, which an L2 penalty never "
                 "reaches); pass a number as alpha."
             )
-        return auto_alpha(prep, n_classes=self._n_classes, lasso=True, linear=False) / (
-            self.l1_ratio
-        )
+        return auto_alpha(self, prep, lasso=True, linear=False) / (self.l1_ratio)
 
     def _store_linear_part(self, module):
         super()._store_linear_part(module)
@@ -128,7 +124,7 @@ _LASSO_DOC = """{summary}
     Parameters
     ----------
     {common}
-
+{loss_params}
     alpha : float or 'auto', default='auto'
         Penalty strength, on :class:`~sklearn.linear_model.ElasticNet`'s scale.
         ``'auto'`` (the value used is ``alpha_``): the smallest alpha at which
@@ -185,14 +181,20 @@ _LASSO_DOC = """{summary}
 """
 
 
+@with_loss_parameters
 class LassoNet(_LassoNetFamily, RegressorNet):
     __doc__ = _LASSO_DOC.format(
         summary="Feature-sparse neural network regressor (LassoNet).",
-        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
-        linear="With ``hidden_layer_sizes=()`` this is exactly "
-        ":class:`~sklearn.linear_model.ElasticNet` (one output) or "
-        ":class:`~sklearn.linear_model.MultiTaskElasticNet` (several).",
+        loss="L",
+        linear="``L`` is the data loss chosen by ``loss``, by default\n    "
+        "``1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2``. With\n    "
+        "``hidden_layer_sizes=()`` this is exactly\n    "
+        ":class:`~sklearn.linear_model.ElasticNet` (one output) or\n    "
+        ":class:`~sklearn.linear_model.MultiTaskElasticNet` (several); with\n    "
+        "``loss='quantile'`` and ``l1_ratio=1``\n    "
+        ":class:`~sklearn.linear_model.QuantileRegressor` with the same ``alpha``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="\n    " + LOSS_PARAMS_DOC + "\n",
         fitted=FITTED_ATTRS_DOC,
         see_also="sklearn.linear_model.ElasticNet : The linear special case.\n"
         "    sklearn.linear_model.Lasso : The linear case with ``l1_ratio=1``.\n\n"
@@ -213,6 +215,7 @@ class LassoNetClassifier(_LassoNetFamily, ClassifierNet):
         ":class:`~sklearn.linear_model.LogisticRegression` with the same "
         "``l1_ratio`` and ``C = 1 / (n * alpha)``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
         "        Class labels.",
         see_also="sklearn.linear_model.LogisticRegression : The linear special "

@@ -16,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+import torch
 from sklearn import get_config
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
@@ -34,6 +35,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._loss import Loss, regression_loss
 from ._threads import one_blas_thread
 
 __all__ = ["regularization_path"]
@@ -116,20 +118,82 @@ def _path_max_iter(estimator, solver: str, path_max_iter, n_alphas):
 PATH_LOSS_PATIENCE = 1
 
 
-def _target_residual(estimator, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Return ``Y - weighted mean(Y)``, the per-sample residual of the best constant.
-
-    It is the negative gradient of the data loss with respect to the network
-    output at the best constant model.
-    """
+def _regression_loss(estimator) -> Loss | None:
+    """The loss a regressor's parameters name (None for a classifier)."""
     if is_classifier(estimator):
+        return None
+    params = estimator.get_params()
+    return regression_loss(
+        params.get("loss", "squared_error"), params.get("quantile", 0.5)
+    )
+
+
+def _neg_mean_loss(estimator, X, y, sample_weight=None) -> float:
+    """Minus the mean of the fitted regressor's loss on ``(X, y)``: the mean
+    squared error, Poisson deviance or pinball loss (``Loss.deviance``),
+    averaged over outputs; scikit-learn's ``neg_mean_squared_error`` and
+    ``neg_mean_poisson_deviance`` scorers, and ``mean_pinball_loss`` negated.
+    A scorer: ``predict`` validates ``X``.
+    """
+    return _neg_mean_deviance(estimator, estimator.predict(X), y, sample_weight)
+
+
+def _neg_mean_loss_unchecked(estimator, X, y, sample_weight=None) -> float:
+    """:func:`_neg_mean_loss` without the input checks of ``predict``: ``X``
+    and ``y`` are folds of data a CV estimator has validated. 150 scores of a
+    linear model on 400 x 200 took 0.091 s through scikit-learn's scorer,
+    0.017 s here.
+    """
+    pred = estimator._decode(estimator._output(X))
+    return _neg_mean_deviance(estimator, pred, y, sample_weight)
+
+
+def _neg_mean_deviance(estimator, pred, y, sample_weight) -> float:
+    y = np.asarray(y).reshape(len(y), -1)
+    errors = estimator._loss.deviance(y, pred.reshape(len(y), -1)).mean(axis=1)
+    return -float(np.average(errors, weights=sample_weight))
+
+
+def _target_residual(estimator, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Return the per-sample residual of the best constant model: minus the
+    gradient of the data loss in the network output there, centred (weighted).
+
+    ``Y - weighted mean(Y)`` for the squared error and the Poisson deviance (at
+    the outputs ``log mean(Y)``) and for classifiers, on the one-hot labels; for
+    the pinball loss ``q - 1[y < y_q]`` at the weighted ``q``-quantile ``y_q``,
+    whose ties with ``y_q`` could take any value in ``[q - 1, q]`` and take
+    the mean instead.
+    """
+    loss = _regression_loss(estimator)
+    if loss is None:
         classes, y_idx = np.unique(y, return_inverse=True)
         Y = np.eye(len(classes))[y_idx]
         if len(classes) == 2:  # one logit, as the estimators encode binary targets
             Y = Y[:, 1:]
     else:
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        if loss.piecewise_linear:
+            q = loss.quantile
+            y_q = loss.baseline(torch.from_numpy(Y), torch.from_numpy(w)).numpy()
+            R, tie = np.where(Y > y_q, q, q - 1.0), Y == y_q
+            # The ties take the one value that makes the residual sum to zero,
+            # which lies in [q - 1, q] as y_q is a weighted q-quantile: a
+            # subgradient, so every coefficient is zero from alpha_max on.
+            rest = np.where(tie, 0.0, R).T @ w
+            Y = np.where(tie, -rest / np.maximum(tie.T @ w, np.finfo(float).tiny), R)
     return Y - (w @ Y) / w.sum()
+
+
+def _curvature(estimator, y: np.ndarray, w: np.ndarray) -> float:
+    """The data loss's second derivative in the outputs at the best constant,
+    averaged over outputs: one for the squared error (and for the pinball loss,
+    which has none), the weighted mean of ``y`` for the Poisson deviance.
+    """
+    loss = _regression_loss(estimator)
+    if loss is None or loss.quadratic or loss.piecewise_linear:
+        return 1.0
+    Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    return float(np.mean(w @ Y) / w.sum())
 
 
 def _alpha_grid(
@@ -139,9 +203,10 @@ def _alpha_grid(
 
     Both families start from the residual ``R`` of the best constant model (the
     centred targets; for classifiers the one-hot labels minus the class
-    proportions), whose correlations ``X^T R`` with the features are, up to
-    ``-1/n``, the gradient of the data loss at a constant prediction; ``n`` is
-    the sum of sample weights.
+    proportions; see :func:`_target_residual` for every loss), whose
+    correlations ``X^T R`` with the features are, up to ``-1/n``, the gradient
+    of the data loss at a constant prediction; ``n`` is the sum of sample
+    weights.
 
     LassoNet family: from ``alpha_max``, the smallest alpha at which every
     feature of the linear model is zero, down to ``alpha_max * eps``, exactly as
@@ -159,7 +224,9 @@ def _alpha_grid(
     only repeat that model. RidgeNet, linear: from ``s / eps`` down to
     ``s * eps`` where ``s = trace(X_c^T X_c) / n_features`` is the mean
     eigenvalue of the centred Gram matrix, the alpha at which a direction of
-    average variance is shrunk by half.
+    average variance is shrunk by half; times the loss's curvature at the best
+    constant (:func:`_curvature`) where it is not one (Poisson: the mean
+    count).
     """
     n_samples = X.shape[0]
     w = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight)
@@ -169,6 +236,7 @@ def _alpha_grid(
         mean = np.asarray(X.T @ w).ravel() / w.sum()
         sq = X.multiply(X) if sp.issparse(X) else X * X
         total = float(np.asarray(sq.T @ w).sum() - w.sum() * (mean @ mean))
+        total *= _curvature(estimator, y, w)
         scale = max(total / X.shape[1], np.finfo(np.float64).tiny)
         return scale * np.geomspace(1 / eps, eps, n_alphas)
     # sum_i w_i (x_i - x_mean) r_i = X^T (w r) because sum_i w_i r_i = 0, so
@@ -188,6 +256,13 @@ def _alpha_grid(
             "appropriate `alphas=` argument."
         )
     alpha_max = np.sqrt((Xr**2).sum(axis=1)).max() / (w.sum() * rho)
+    loss = _regression_loss(estimator)
+    if loss is not None and loss.piecewise_linear:
+        # At alpha_max itself the linear program is degenerate: a vertex with
+        # one non-zero coefficient is as optimal as zero, and HiGHS may end
+        # there (a coefficient of 1e-13 on load_diabetes at q = 0.9; none from
+        # 1.0001 alpha_max on).
+        alpha_max *= 1 + 1e-4
     if alpha_max <= tiny:
         return np.full(n_alphas, tiny)
     if _is_network(estimator):
@@ -390,7 +465,10 @@ def regularization_path(
 
     scoring : str or callable, default=None
         Score on the validation data (see :ref:`scoring_parameter`); ``None``
-        uses the estimator's ``score`` (R² or accuracy).
+        uses the estimator's ``score`` (R² or accuracy), or with
+        ``loss='poisson'`` and ``loss='quantile'`` minus the mean Poisson
+        deviance or pinball loss (as ``'neg_mean_poisson_deviance'`` and
+        ``mean_pinball_loss`` at the estimator's ``quantile``).
 
     path_max_iter : int, default=None
         Iteration limit of every fit after the first, which starts from scratch with
@@ -491,7 +569,13 @@ def regularization_path(
         alphas = column_or_1d(alphas, dtype=np.float64)
         if not np.all(np.isfinite(alphas) & (alphas >= 0)):
             raise ValueError(f"alphas must be finite and non-negative, got {alphas}.")
-    scorer = None if X_val is None else check_scoring(estimator, scoring=scoring)
+    scorer = None
+    if X_val is not None:
+        loss = _regression_loss(estimator)
+        if scoring is None and loss is not None and not loss.quadratic:
+            scorer = _neg_mean_loss  # the mean Poisson deviance or pinball loss
+        else:
+            scorer = check_scoring(estimator, scoring=scoring)
     est, out = _fit_path(
         estimator,
         X,

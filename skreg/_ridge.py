@@ -8,9 +8,9 @@ from ._base import (
     BaseNet,
     ClassifierNet,
     Interval,
-    RegressorNet,
     StrOptions,
 )
+from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from ._strength import auto_alpha
 from .penalties import L2
 
@@ -62,9 +62,7 @@ class _RidgeFamily:
         return [(L2(self.alpha_ / n), module.weights())]
 
     def _auto_strength(self, name, prep):
-        return auto_alpha(
-            prep, n_classes=self._n_classes, lasso=False, linear=not prep.sizes
-        )
+        return auto_alpha(self, prep, lasso=False, linear=not prep.sizes)
 
 
 _RIDGE_DOC = """{summary}
@@ -77,7 +75,7 @@ _RIDGE_DOC = """{summary}
     Parameters
     ----------
     {common}
-
+{loss_params}
     alpha : float or 'auto', default='auto'
         L2 strength, on :class:`~sklearn.linear_model.Ridge`'s scale.
         ``'auto'`` (the value used is ``alpha_``): for a network,
@@ -111,13 +109,19 @@ _RIDGE_DOC = """{summary}
 """
 
 
+@with_loss_parameters
 class RidgeNet(_RidgeFamily, RegressorNet):
     __doc__ = _RIDGE_DOC.format(
         summary="Neural network regressor with an L2 penalty on its weights.",
-        loss="1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2",
-        linear="With ``hidden_layer_sizes=()`` this is exactly "
-        ":class:`~sklearn.linear_model.Ridge` with the same ``alpha``.",
+        loss="L",
+        linear="``L`` is the data loss chosen by ``loss``, by default\n    "
+        "``1 / (2 n) * sum_i s_i ||y_i - f(x_i)||^2``. With\n    "
+        "``hidden_layer_sizes=()`` this is exactly\n    "
+        ":class:`~sklearn.linear_model.Ridge` with the same ``alpha``, and with\n    "
+        "``loss='poisson'`` :class:`~sklearn.linear_model.PoissonRegressor`\n    "
+        "with ``alpha / n``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="\n    " + LOSS_PARAMS_DOC + "\n",
         fitted=FITTED_ATTRS_DOC,
         see_also="sklearn.linear_model.Ridge : The linear special case.\n    "
         "sklearn.neural_network.MLPRegressor : Whose ``alpha`` depends on the "
@@ -137,6 +141,7 @@ class RidgeNetClassifier(_RidgeFamily, ClassifierNet):
         linear="With ``hidden_layer_sizes=()`` this is exactly "
         ":class:`~sklearn.linear_model.LogisticRegression` with ``C=1/alpha``.",
         common=COMMON_PARAMS_DOC,
+        loss_params="",
         fitted=FITTED_ATTRS_DOC + "\n\n    classes_ : ndarray of shape (n_classes,)\n"
         "        Class labels.",
         see_also="sklearn.linear_model.LogisticRegression : The linear special "

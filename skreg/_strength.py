@@ -3,8 +3,9 @@ would collapse if the targets had nothing to do with the inputs.
 
 Both start from the residual ``R`` of the best constant model (the centred
 targets; for a classifier the one-hot labels, one column for two classes,
-minus the class proportions): ``-X^T R / n`` is the gradient of the data loss
-at the constant prediction, ``n`` the sum of sample weights.
+minus the class proportions; :func:`skreg._path._target_residual` for every
+loss): ``-X^T R / n`` is the gradient of the data loss at the constant
+prediction, ``n`` the sum of sample weights.
 
 - A network's ``alpha_max`` (ridge family): the largest singular value of
   ``X^T R``. Above it the all-zero network is a local minimum of a RidgeNet
@@ -23,28 +24,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._path import _target_residual
 from ._rows import merge_duplicates
 
-__all__ = ["alpha_max", "noise_alpha_max", "residual"]
+__all__ = ["alpha_max", "auto_alpha", "noise_alpha_max"]
 
 # Shuffles averaged by noise_alpha_max, from a fixed seed: the estimate is a
 # function of the data alone. Their spread on realdata.py's 30 data sets was a
 # few per cent of the mean.
 N_SHUFFLES = 20
-
-
-def residual(Y: np.ndarray, w: np.ndarray, n_classes: int | None) -> np.ndarray:
-    """``R``: ``Y`` (regression targets, or class indices when ``n_classes``
-    is given) minus its weighted mean, one-hot for classes (one column for two
-    classes, as the estimators encode binary targets).
-    """
-    if n_classes is not None:
-        Y = np.eye(n_classes)[np.asarray(Y, dtype=np.intp).ravel()]
-        if n_classes == 2:
-            Y = Y[:, 1:]
-    else:
-        Y = np.asarray(Y, dtype=np.float64).reshape(len(Y), -1)
-    return Y - (w @ Y) / w.sum()
 
 
 def _products(X, WR: np.ndarray) -> np.ndarray:
@@ -61,9 +49,10 @@ def alpha_max(Xr: np.ndarray, n: float, kind: str) -> float:
 
 
 def noise_alpha_max(
-    X, Y: np.ndarray, sample_weight, *, n_classes: int | None, kind: str
+    estimator, X, Y: np.ndarray, sample_weight, *, kind: str
 ) -> tuple[float, float]:
-    """``alpha_max`` (see :func:`alpha_max`) of ``X`` and ``Y``, and its mean
+    """``alpha_max`` (see :func:`alpha_max`) of ``estimator`` on ``X`` and
+    ``Y`` (regression targets, or class indices), and its mean
     over :data:`N_SHUFFLES` shuffles of the rows of ``R`` against those of
     ``X`` (from seed 0).
 
@@ -77,7 +66,7 @@ def noise_alpha_max(
         X, Y = X[order], Y[order]
         w = None if w is None else w[order]
     w = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
-    WR = w[:, None] * residual(Y, w, n_classes)
+    WR = w[:, None] * _target_residual(estimator, Y, w)
     n = w.sum()
     rng = np.random.RandomState(0)
     shuffled = [
@@ -93,8 +82,9 @@ def noise_alpha_max(
 AUTO_LASSO = 1.0
 
 
-def auto_alpha(prep, *, n_classes: int | None, lasso: bool, linear: bool) -> float:
-    """``alpha='auto'`` for the training set ``prep`` (a ``_Prepared``), with
+def auto_alpha(estimator, prep, *, lasso: bool, linear: bool) -> float:
+    """``alpha='auto'`` of ``estimator`` on the training set ``prep`` (a
+    ``_Prepared``), with
     ``noise`` the ``alpha_max`` of shuffled targets (see
     :func:`noise_alpha_max`): ``noise**2 / alpha_max`` for a ridge-family
     network, ``AUTO_LASSO * noise`` for the LassoNet family; 1.0 for a linear
@@ -104,7 +94,7 @@ def auto_alpha(prep, *, n_classes: int | None, lasso: bool, linear: bool) -> flo
         return 1.0
     kind = "lasso" if lasso else "network"
     signal, noise = noise_alpha_max(
-        prep.X, prep.Y, prep.sample_weight, n_classes=n_classes, kind=kind
+        estimator, prep.X, prep.Y, prep.sample_weight, kind=kind
     )
     if lasso:
         return AUTO_LASSO * noise

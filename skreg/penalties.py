@@ -52,6 +52,11 @@ class L2:
         """``"smooth"``: no proximal step."""
         return "smooth"
 
+    @property
+    def smooth_strength(self) -> float:
+        """The strength of the smooth (quadratic) part; zero: none."""
+        return self.strength
+
     def value(self, tensors: list[Tensor]) -> Tensor:
         """Penalty value; all of it is smooth."""
         return 0.5 * self.strength * _sum_squares(tensors)
@@ -91,6 +96,11 @@ class ElasticNet:
         column norms of ``theta`` (of its entries' magnitudes with one row).
         """
         return tensors[0], self.l1
+
+    @property
+    def smooth_strength(self) -> float:
+        """The strength of the smooth (L2) part; zero: none."""
+        return self.l2
 
     def value(self, tensors: list[Tensor]) -> Tensor:
         """Penalty value, both parts."""

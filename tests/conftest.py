@@ -41,17 +41,20 @@ def friedman_split():
 @pytest.fixture
 def loss_targets():
     """A function ``(rng, loss, n, k) -> (Y, weight)`` drawing targets and sample
-    weights for ``loss`` with ``k`` outputs: real values (squared error), 0/1
-    labels (logistic: one column is binary, ``k`` columns multilabel) or ``n``
-    class indices among ``k`` (multinomial), and weights in [0, 2).
+    weights for ``loss`` with ``k`` outputs: real values (squared error,
+    pinball), counts (Poisson), 0/1 labels (logistic: one column is binary,
+    ``k`` columns multilabel) or ``n`` class indices among ``k``
+    (multinomial), and weights in [0, 2).
     """
-    from skreg._loss import LogisticLoss, MultinomialLoss
+    from skreg._loss import LogisticLoss, MultinomialLoss, PoissonLoss
 
     def draw(rng, loss, n, k):
         if isinstance(loss, LogisticLoss):
             Y = torch.tensor(rng.randint(2, size=(n, k)), dtype=torch.float64)
         elif isinstance(loss, MultinomialLoss):
             Y = torch.tensor(rng.randint(k, size=n))
+        elif isinstance(loss, PoissonLoss):
+            Y = torch.tensor(rng.poisson(3.0, size=(n, k)), dtype=torch.float64)
         else:
             Y = torch.tensor(rng.standard_normal((n, k)))
         return Y, torch.tensor(rng.uniform(0, 2, n))

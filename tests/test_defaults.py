@@ -56,7 +56,7 @@ def test_auto_alpha_is_noise_squared_over_alpha_max(noise_data):
     model = RidgeNet(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
     with pytest.warns(Warning):  # five iterations do not converge
         model.fit(X, y)
-    signal, noise = noise_alpha_max(X, y, None, n_classes=None, kind="network")
+    signal, noise = noise_alpha_max(model, X, y, None, kind="network")
     assert model.alpha_ == pytest.approx(noise**2 / signal, rel=1e-12)
     # On pure noise the data's alpha_max is about the noise level.
     assert 0.5 < noise / signal < 2

@@ -1,10 +1,11 @@
 """The solvers, and :func:`select_solver`: the one place a solver is chosen.
 
 One module per solver family (``newton``, ``lbfgs``, ``lbfgsb``, ``fista``,
-``minibatch``), the inner L1 solvers of proximal Newton (``_l1_qp``) and the
-update rules of the mini-batch loop (``_optim``). Each solver declares what it
-can train (:class:`~skreg._solvers._base.Solver`); :func:`select_solver` checks
-those declarations against the :class:`~skreg._solvers._base.Problem`.
+``linprog``, ``minibatch``), the inner L1 solvers of proximal Newton
+(``_l1_qp``) and the update rules of the mini-batch loop (``_optim``). Each
+solver declares what it can train (:class:`~skreg._solvers._base.Solver`);
+:func:`select_solver` checks those declarations against the
+:class:`~skreg._solvers._base.Problem`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ._base import Problem, Solver
 from .fista import FISTA
 from .lbfgs import LBFGS
 from .lbfgsb import LBFGSB
+from .linprog import LinearProgram
 from .minibatch import MiniBatch, MiniBatchSGD
 from .newton import Newton
 
@@ -26,6 +28,7 @@ SOLVERS: tuple[type[Solver], ...] = (
     LBFGSB,
     LBFGS,
     FISTA,
+    LinearProgram,
     MiniBatch,
     MiniBatchSGD,
 )

@@ -48,7 +48,8 @@ class Problem:
     declarations against.
 
     ``penalties`` maps each penalty kind in the objective to the name of a
-    penalty of that kind (for error messages).
+    penalty of that kind (for error messages); ``smooth_penalty`` says whether
+    any penalty has a non-zero smooth (L2) part.
     """
 
     linear: bool
@@ -59,6 +60,7 @@ class Problem:
     loss: Loss
     penalties: tuple[tuple[str, str], ...]
     early_stopping: bool = False
+    smooth_penalty: bool = False
 
     @classmethod
     def of(
@@ -76,6 +78,7 @@ class Problem:
             loss=loss,
             penalties=tuple((p.kind(ts), type(p).__name__) for p, ts in terms),
             **options,
+            smooth_penalty=any(p.smooth_strength != 0 for p, _ in terms),
         )
 
     @property
@@ -106,6 +109,10 @@ class Solver:
     penalties: ClassVar[frozenset[str]] = PENALTY_KINDS
     #: Needs a differentiable loss (gradients, Hessians).
     smooth_loss: ClassVar[bool] = True
+    #: Needs a piecewise-linear loss (a linear program).
+    piecewise_linear_loss: ClassVar[bool] = False
+    #: Handles a smooth (L2) part of the penalties.
+    smooth_penalty: ClassVar[bool] = True
     #: Trains with dropout (a stochastic objective).
     dropout: ClassVar[bool] = False
     #: Takes sparse ``X``.
@@ -140,6 +147,16 @@ class Solver:
             return "cannot stop early on a validation split"
         if not problem.loss.smooth and cls.smooth_loss:
             return f"needs a differentiable loss, not {problem.loss!r}"
+        if cls.piecewise_linear_loss and not problem.loss.piecewise_linear:
+            return (
+                "solves a linear program and needs a piecewise-linear loss "
+                f"(loss='quantile'), not {problem.loss!r}"
+            )
+        if problem.smooth_penalty and not cls.smooth_penalty:
+            return (
+                "solves a linear program and cannot handle the L2 part of this "
+                "model's penalty"
+            )
         for kind, name in problem.penalties:
             if kind not in cls.penalties:
                 return f"cannot handle the {name} penalty of this model ({_WHY[kind]})"

@@ -176,15 +176,18 @@ class FISTA(Solver):
         if self.tied is not None and self.full:
             self.objective.restrict(None)
         f_y, g_y = self._value_and_grad(self.y, self.affine_y)
+        diverged = not (torch.isfinite(f_y) and torch.isfinite(g_y).all())
         self.L *= 0.9  # let the step grow back after a conservative phase
         while True:
             x_new = self._prox(self.y - g_y / self.L, 1.0 / self.L)
             d = x_new - self.y
             f_new, affine_new = self._value(x_new)
             bound = f_y + g_y @ d + 0.5 * self.L * (d @ d)
-            if not torch.isfinite(f_new) or f_new <= bound + 1e-12 * abs(float(f_y)):
+            if f_new <= bound + 1e-12 * abs(float(f_y)):
                 break
-            if not d.any():  # no step left to shrink: rounding noise at y
+            # A trial value that overflows (a Poisson loss's exp) asks for a
+            # shorter step too, unless y itself has diverged.
+            if diverged or not d.any():  # or no step is left to shrink
                 break
             self.L *= 2.0
         self.gap = float(self.L * d.abs().max())  # proximal-gradient mapping

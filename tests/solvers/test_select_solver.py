@@ -4,11 +4,12 @@ from the solvers' declarations."""
 import pytest
 
 from skreg import LassoNet
-from skreg._loss import Loss, SquaredError
+from skreg._loss import Loss, PinballLoss, PoissonLoss, SquaredError
 from skreg._solvers import SOLVERS, Problem, select_solver
 from skreg._solvers.fista import FISTA
 from skreg._solvers.lbfgs import LBFGS
 from skreg._solvers.lbfgsb import LBFGSB
+from skreg._solvers.linprog import LinearProgram
 from skreg._solvers.minibatch import MiniBatch, MiniBatchSGD
 from skreg._solvers.newton import Newton
 
@@ -29,6 +30,7 @@ def _problem(linear=True, n_samples=100, n_coefs=11, dropout=False, **kwargs):
         sparse=kwargs.pop("sparse", False),
         loss=kwargs.pop("loss", SquaredError()),
         penalties=penalties,
+        smooth_penalty=kwargs.pop("smooth_penalty", False),
     )
 
 
@@ -53,6 +55,12 @@ HIER = (("hierarchical", "HierarchicalElasticNet"),)
         (_problem(linear=False, dropout=True), MiniBatch),
         (_problem(loss=_Pinball()), MiniBatch),
         (_problem(penalties=()), Newton),
+        (_problem(loss=PoissonLoss(), penalties=L1), Newton),
+        (_problem(loss=PinballLoss(0.5), penalties=L1), LinearProgram),
+        (_problem(loss=PinballLoss(0.5), sparse=True), LinearProgram),
+        (_problem(loss=PinballLoss(0.5), smooth_penalty=True), MiniBatch),
+        (_problem(loss=PinballLoss(0.5), penalties=GROUP), MiniBatch),
+        (_problem(loss=PinballLoss(0.5), linear=False), MiniBatch),
     ],
     ids=[
         "linear",
@@ -68,6 +76,12 @@ HIER = (("hierarchical", "HierarchicalElasticNet"),)
         "dropout",
         "non-smooth-loss",
         "no-penalty",
+        "poisson-lasso",
+        "quantile-lasso",
+        "quantile-sparse",
+        "quantile-ridge",
+        "quantile-multitask-lasso",
+        "quantile-network",
     ],
 )
 def test_auto_picks_the_first_solver_whose_declarations_accept(problem, expected):
@@ -122,8 +136,29 @@ def test_a_named_solver_is_taken_where_it_applies(requested, problem, expected):
             "solver='newton' needs a differentiable loss, not _Pinball\\(\\); use "
             "solver='adam' or 'sgd'.",
         ),
+        (
+            "highs",
+            _problem(penalties=L1),
+            "solver='highs' solves a linear program and needs a piecewise-linear "
+            "loss \\(loss='quantile'\\), not SquaredError\\(\\); use "
+            "solver='newton', 'lbfgs', 'fista', 'adam' or 'sgd'.",
+        ),
+        (
+            "highs",
+            _problem(loss=PinballLoss(0.5), smooth_penalty=True),
+            "solver='highs' solves a linear program and cannot handle the L2 "
+            "part of this model's penalty; use solver='adam' or 'sgd'.",
+        ),
     ],
-    ids=["newton-network", "lbfgs-group", "lbfgs-hier", "fista-dropout", "pinball"],
+    ids=[
+        "newton-network",
+        "lbfgs-group",
+        "lbfgs-hier",
+        "fista-dropout",
+        "pinball",
+        "highs-squared",
+        "highs-ridge",
+    ],
 )
 def test_a_named_solver_that_cannot_train_the_model_says_why(
     requested, problem, message
