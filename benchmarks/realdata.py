@@ -42,6 +42,7 @@ Usage::
     python benchmarks/realdata.py --only MLP,LassoNet   # contenders (exact names)
     python benchmarks/realdata.py --set LassoNet.alpha=0.1 --set skreg.max_iter=50
     python benchmarks/realdata.py --json out.json       # also dump every fold's record
+    python benchmarks/realdata.py --from-json a.json b.json  # tables of saved runs
 
 ``--set NAME.param=value`` (repeatable) changes a parameter of contender NAME
 (``skreg``: every skreg contender; the value is read as a Python literal).
@@ -700,13 +701,24 @@ def main(argv=None):
         "--set", action="append", default=[], metavar="NAME.param=value"
     )
     parser.add_argument("--json", help="write every fold's record to this file")
-    parser.add_argument("--from-json", help="print the tables of a saved run")
+    parser.add_argument(
+        "--from-json",
+        nargs="+",
+        help="print the tables of saved runs (several: their records together)",
+    )
     args = parser.parse_args(argv)
     if args.from_json:
-        with open(args.from_json) as f:
-            saved = json.load(f)
-        print(saved["header"])
-        print_tables(saved["info"], saved["records"])
+        info, records = {}, []
+        for path in args.from_json:
+            with open(path) as f:
+                saved = json.load(f)
+            print(saved["header"])
+            info.update({d["data"]: d for d in saved["info"]})
+            records += saved["records"]
+        order = [d.name for d in DATASETS + EXTRA]
+        info = sorted(info.values(), key=lambda d: order.index(d["data"]))
+        records.sort(key=lambda r: order.index(r["data"]))
+        print_tables(info, records)
         return
     wanted = [w for w in args.data.split(",") if w]
     datasets = select(

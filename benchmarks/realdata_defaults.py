@@ -20,6 +20,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import sys
 import time
@@ -38,19 +39,53 @@ sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import realdata  # noqa: E402
 
 
-class AlphaFraction(BaseEstimator):
-    """``estimator`` fitted with ``alpha = frac * alpha_max`` of the data it sees."""
+def _noise_alpha_max(est, X, y, n_perm=20):
+    """The ``alpha_max`` of ``est`` on targets shuffled against ``X`` (mean of
+    ``n_perm`` permutations, seed 0): the strength at which a model of data with
+    no signal is all zero.
+    """
+    from skreg._path import _target_residual
 
-    def __init__(self, estimator, frac=0.1):
+    w = np.ones(len(y))
+    R = _target_residual(est, y, w)
+    rng = np.random.default_rng(0)
+    lasso = "l1_ratio" in est.get_params()
+    out = []
+    for _ in range(n_perm):
+        Xr = X.T @ R[rng.permutation(len(y))]
+        if lasso:
+            out.append(np.sqrt((Xr**2).sum(axis=1)).max() / len(y))
+        else:
+            out.append(np.linalg.norm(Xr, ord=2))
+    return float(np.mean(out))
+
+
+class AlphaFraction(BaseEstimator):
+    """``estimator`` fitted with ``alpha = frac * alpha_max`` of the data it sees
+    (``scale='amax'``), or ``frac`` times the alpha_max of the same data with
+    shuffled targets (``scale='noise'``), or ``frac * noise**2 / alpha_max``
+    (``scale='js'``).
+    """
+
+    def __init__(self, estimator, frac=0.1, scale="amax"):
         self.estimator = estimator
         self.frac = frac
+        self.scale = scale
 
     def fit(self, X, y):
         est = clone(self.estimator)
-        grid = _alpha_grid(est, np.asarray(X, dtype=float), y, n_alphas=2, eps=1e-3)
-        lasso = "l1_ratio" in est.get_params()
-        # LassoNet networks: geomspace(amax * eps, amax / eps); others end at amax.
-        alpha_max = grid[0] / 1e-3 if lasso else grid[-1]
+        X = np.asarray(X, dtype=float)
+        if self.scale in ("noise", "js"):
+            alpha_max = _noise_alpha_max(est, X, y)
+        if self.scale == "js":  # noise^2 / alpha_max
+            grid = _alpha_grid(est, X, y, n_alphas=2, eps=1e-3)
+            lasso = "l1_ratio" in est.get_params()
+            alpha_max = alpha_max**2 / (grid[0] / 1e-3 if lasso else grid[-1])
+        elif self.scale != "noise":
+            grid = _alpha_grid(est, X, y, n_alphas=2, eps=1e-3)
+            lasso = "l1_ratio" in est.get_params()
+            # LassoNet networks: geomspace(amax * eps, amax / eps); others end at amax.
+            alpha_max = grid[0] / 1e-3 if lasso else grid[-1]
         self.alpha_used_ = float(self.frac * alpha_max)
         self.estimator_ = est.set_params(alpha=self.alpha_used_).fit(X, y)
         self.n_features_in_ = self.estimator_.n_features_in_
@@ -76,12 +111,12 @@ def family(name):
     )
 
 
-def candidate(name, frac=None, **params):
+def candidate(name, frac=None, scale="amax", **params):
     fam = family(name)
 
     def make(task):
         est = fam(task, **params)
-        return est if frac is None else AlphaFraction(est, frac)
+        return est if frac is None else AlphaFraction(est, frac, scale)
 
     return make
 
@@ -118,10 +153,37 @@ CANDIDATES = {
 }
 
 
+def parse_candidate(name):
+    """A candidate from its name: ``FAMILY key=value ...``, where ``a=0.03amax``
+    or ``a=0.3noise`` sets ``alpha`` as a fraction of alpha_max (of the data, or
+    of the data with shuffled targets) and other values are Python literals
+    (``early_stopping=True``), or plain strings (``solver=adam``).
+    """
+    if name in CANDIDATES:
+        return CANDIDATES[name]
+    fam, *pairs = name.split()
+    frac, scale, params = None, "amax", {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        if key == "a":
+            scale = next(s for s in ("noise", "js", "amax") if value.endswith(s))
+            frac = float(value.removesuffix(scale))
+            continue
+        try:
+            params[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[key] = value
+    return candidate(fam, frac=frac, scale=scale, **params)
+
+
 def run(names, out, data=""):
     wanted = [w for w in data.split(",") if w]
-    datasets = realdata.select(realdata.DATASETS, wanted, lambda d: d.name)
-    contenders = [(n, CANDIDATES[n]) for n in names]
+    datasets = realdata.select(
+        realdata.DATASETS + realdata.EXTRA if wanted else realdata.DATASETS,
+        wanted,
+        lambda d: d.name,
+    )
+    contenders = [(n, parse_candidate(n)) for n in names]
     torch.set_num_threads(1)
     start = time.perf_counter()
     with threadpool_limits(1):
@@ -206,6 +268,25 @@ def report(paths):
     print("|---|" + "---|" * len(table.columns))
     for goal, row in table.iterrows():
         print(f"| {goal} | " + " | ".join(str(v) for v in row) + " |")
+    print()
+
+
+def per_data(paths, metric, names=None):
+    """One metric per data set (rows) and contender (columns), with the
+    constant model and the MLP first.
+    """
+    _, per = load(paths)
+    task = "regression" if metric == "r2" else "classification"
+    t = per[per.task == task].pivot(index="data", columns="contender", values=metric)
+    t = t.reindex(index=list(dict.fromkeys(per[per.task == task]["data"])))
+    cols = [c for c in ("constant", "MLP") if c in t] + [
+        c for c in (names or t.columns) if c in t and c not in ("constant", "MLP")
+    ]
+    t = t[cols].dropna(how="all", axis=0)
+    print(f"| data ({metric}) | " + " | ".join(cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    for data, row in t.iterrows():
+        print(f"| {data} | " + " | ".join(realdata._fmt(v) for v in row) + " |")
     print()
 
 
@@ -337,6 +418,7 @@ if __name__ == "__main__":
     parser.add_argument("--data", default="")
     parser.add_argument("--report", nargs="+")
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--per-data", help="r2, accuracy or log_loss: per set")
     parser.add_argument("--speed", help="cv,l1,small (comma-separated)")
     args = parser.parse_args()
     if args.speed:
@@ -351,6 +433,8 @@ if __name__ == "__main__":
                 speed_cv_vs_grid(
                     ["diabetes", "hitters", "carseats", "concrete", "wine", "birthwt"]
                 )
+    elif args.per_data:
+        per_data(args.report, args.per_data)
     elif args.list:
         print("\n".join(CANDIDATES))
     elif args.run:

@@ -87,6 +87,7 @@ OPTIONAL_PAGES = ["benchmarks"]
 # alphabetical order.
 USER_GUIDE_ORDER = [
     "objectives",
+    "defaults",
     "stopping",
     "ridge",
     "lassonet",

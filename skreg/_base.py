@@ -13,7 +13,7 @@ import copy
 import functools
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
@@ -152,6 +152,8 @@ class _Prepared:
     batch_size: int = 0
     n_train_rows: int = 0  # the rows trained on (the validation split's excluded)
     objective: Objective | None = None
+    # Strengths given as 'auto', computed once per training set.
+    auto: dict = field(default_factory=dict)
 
 
 class BaseNet(CallbackSupportMixin, BaseEstimator):
@@ -206,6 +208,24 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
     def _penalty_terms(self, module: Net, n: float) -> list:
         """``[(penalty, [tensors]), ...]``; ``n`` is the sum of sample weights."""
         raise NotImplementedError
+
+    def _auto_strength(self, name: str, prep: _Prepared) -> float:
+        """The value of strength ``name`` (``'alpha'``) given as ``'auto'``."""
+        raise NotImplementedError
+
+    def _set_strengths(self, prep: _Prepared) -> None:
+        """Store the penalty strengths this fit uses (``alpha_``), ``'auto'``
+        computed from the training set, once per set (a path reuses it).
+        """
+        self.alpha_ = self._strength("alpha", prep)
+
+    def _strength(self, name: str, prep: _Prepared) -> float:
+        value = getattr(self, name)
+        if not isinstance(value, str):  # StrOptions({'auto'}) is the only one
+            return float(value)
+        if name not in prep.auto:
+            prep.auto[name] = float(self._auto_strength(name, prep))
+        return prep.auto[name]
 
     # -- fit -------------------------------------------------------------------
     def _hidden_sizes(self) -> tuple[int, ...]:
@@ -464,6 +484,7 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         current parameters; store the fitted state. ``refine``: a later fit of
         a regularisation path (see :func:`~skreg._training.train`).
         """
+        self._set_strengths(prep)
         X, device, dtype, sizes = prep.X, prep.device, prep.dtype, prep.sizes
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):

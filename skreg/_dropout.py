@@ -11,12 +11,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import (
     BaseNet,
     Interval,
+    StrOptions,
     _seed,
 )
 from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
 from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._modules import Net
 from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
+from ._strength import auto_alpha
 from .penalties import L2
 
 _MC_LOCK = threading.Lock()
@@ -26,7 +28,7 @@ class _DropoutFamily:
     _parameter_constraints = {
         **BaseNet._parameter_constraints,
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "n_mc_samples": [Interval(Integral, 2, None, closed="left")],
     }
 
@@ -36,7 +38,7 @@ class _DropoutFamily:
         activation="relu",
         *,
         dropout=0.5,
-        alpha=0.0,
+        alpha="auto",
         n_mc_samples=100,
         solver="auto",
         batch_size="auto",
@@ -91,7 +93,10 @@ class _DropoutFamily:
         return Net(n_in, n_out, sizes, self.activation, dropout=self.dropout)
 
     def _penalty_terms(self, module, n):
-        return [(L2(self.alpha / n), module.weights())] if self.alpha > 0 else []
+        return [(L2(self.alpha_ / n), module.weights())] if self.alpha_ > 0 else []
+
+    def _auto_strength(self, name, prep):
+        return auto_alpha(self, prep, lasso=False, linear=not prep.sizes)
 
     def _mc_outputs(self, X) -> torch.Tensor:
         """``n_mc_samples`` forward passes with dropout on, seeded by random_state.
@@ -132,8 +137,11 @@ _DROPOUT_DOC = """{summary}
     dropout : float, default=0.5
         Probability of zeroing each hidden unit during training.
 
-    alpha : float, default=0.0
-        L2 strength, as in :class:`RidgeNet`.
+    alpha : float or 'auto', default='auto'
+        L2 strength, as in :class:`RidgeNet`, whose ``'auto'`` it shares.
+        Dropout alone (the old default ``alpha=0``) left networks with more
+        inputs than training rows worse than a constant model on
+        ``benchmarks/realdata.py``: see :doc:`/defaults`.
 
     n_mc_samples : int, default=100
         Stochastic forward passes used by Monte-Carlo dropout predictions; at
@@ -142,6 +150,9 @@ _DROPOUT_DOC = """{summary}
     Attributes
     ----------
     {fitted}
+
+    alpha_ : float
+        The L2 strength used: ``alpha``, or the value ``'auto'`` computed.
 
     See Also
     --------

@@ -336,6 +336,7 @@ def _fit_path(
     feature_names=None,
     grid_size=None,
     on_alpha=None,
+    warn=True,
 ):
     """Fit a clone of ``estimator`` at every alpha in order, warm-started.
 
@@ -344,8 +345,11 @@ def _fit_path(
     the grid whose first alphas ``alphas`` are, as in a CV estimator's refit).
     Returns the estimator fitted at the last alpha (with the original
     ``max_iter``) and a dict of per-alpha arrays (``scores`` given ``scorer``;
-    ``coefs``, ``n_selected``, ``objectives`` and ``n_iter`` when ``record``).
-    Convergence warnings are counted and raised once, not once per alpha.
+    ``coefs``, ``n_selected``, ``objectives`` and ``n_iter`` when ``record``),
+    with ``n_unconverged``, the fits that reached their iteration limit or
+    diverged, and ``converged``, whether the last one converged.
+    ``warn``: raise one ``ConvergenceWarning`` for the path when fits did not
+    converge (a CV estimator sums its paths' counts and warns once itself).
     ``feature_names`` are the names of the columns of ``X`` before the caller
     validated it into an array; the estimator gets them as
     ``feature_names_in_``. ``on_alpha(est)``, if given, is called with the
@@ -356,7 +360,7 @@ def _fit_path(
     est._validate_params()
     max_iter, patience = est.max_iter, est.n_iter_no_change
     scores, coefs, n_selected, objectives, n_iter = [], [], [], [], []
-    not_converged = 0
+    not_converged, converged = 0, True
     # Validated and prepared once; each alpha only trains, warm-started, and the
     # solvers reuse what they derived from the data.
     prepared = est._prepare(
@@ -372,7 +376,8 @@ def _fit_path(
                 )
                 params["n_iter_no_change"] = _path_patience(estimator, solver)
             est.set_params(**params)
-            not_converged += _fit_prepared_counting(est, prepared, refine=k > 0)
+            converged = _fit_prepared_counting(est, prepared, refine=k > 0, warn=warn)
+            not_converged += not converged
             if scorer is not None:
                 kwargs = (
                     {}
@@ -389,7 +394,7 @@ def _fit_path(
             if on_alpha is not None and on_alpha(est):
                 alphas = alphas[: k + 1]
                 break
-    if not_converged:
+    if not_converged and warn:
         warnings.warn(
             f"{not_converged} of {len(alphas)} fits along the regularization path "
             "reached their iteration limit before converging. Consider "
@@ -400,7 +405,11 @@ def _fit_path(
     # The solvers' state (L-BFGS's memory: 20 parameter vectors) went with
     # ``prepared``: the estimator keeps only what its own ``fit`` stores.
     est.set_params(max_iter=max_iter, n_iter_no_change=patience)
-    out = {"scores": np.asarray(scores, dtype=np.float64)}
+    out = {
+        "scores": np.asarray(scores, dtype=np.float64),
+        "n_unconverged": not_converged,
+        "converged": converged,
+    }
     if record:
         has_coef = coefs and coefs[0] is not None
         # scikit-learn's layout: alphas on the last axis.
@@ -411,22 +420,25 @@ def _fit_path(
     return est, out
 
 
-def _fit_prepared_counting(est, prepared, *, refine: bool) -> bool:
-    """Fit ``est`` on ``prepared``; whether it reached its iteration limit.
+def _fit_prepared_counting(est, prepared, *, refine: bool, warn: bool = True) -> bool:
+    """Fit ``est`` on ``prepared``; whether it converged.
 
-    That ``ConvergenceWarning`` is counted by the caller and raised once per
-    path; any other warning passes on.
+    A fit that reached its iteration limit is counted by the caller, which
+    warns once per path; with ``warn=False`` any other ``ConvergenceWarning``
+    (a diverging fit) is counted too, and silenced; other warnings pass on.
     """
-    limit_reached = False
+    converged = True
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         est._fit_prepared(prepared, refine=refine)
     for w in caught:
-        if issubclass(w.category, ConvergenceWarning) and "Maximum " in str(w.message):
-            limit_reached = True
+        if issubclass(w.category, ConvergenceWarning) and (
+            "Maximum " in str(w.message) or not warn
+        ):
+            converged = False
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return limit_reached
+    return converged
 
 
 _PARAMETER_CONSTRAINTS = {

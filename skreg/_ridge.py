@@ -5,17 +5,19 @@ from numbers import Real
 from ._base import (
     BaseNet,
     Interval,
+    StrOptions,
 )
 from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
 from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
+from ._strength import auto_alpha
 from .penalties import L2
 
 
 class _RidgeFamily:
     _parameter_constraints = {
         **BaseNet._parameter_constraints,
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(
@@ -23,7 +25,7 @@ class _RidgeFamily:
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
-        alpha=1.0,
+        alpha="auto",
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
@@ -72,7 +74,10 @@ class _RidgeFamily:
         self.device = device
 
     def _penalty_terms(self, module, n):
-        return [(L2(self.alpha / n), module.weights())]
+        return [(L2(self.alpha_ / n), module.weights())]
+
+    def _auto_strength(self, name, prep):
+        return auto_alpha(self, prep, lasso=False, linear=not prep.sizes)
 
 
 _RIDGE_DOC = """{summary}
@@ -86,12 +91,26 @@ _RIDGE_DOC = """{summary}
     ----------
     {common}
 {loss_params}
-    alpha : float, default=1.0
+    alpha : float or 'auto', default='auto'
         L2 strength, on :class:`~sklearn.linear_model.Ridge`'s scale.
+        ``'auto'`` (the value used is ``alpha_``): for a network,
+        ``noise**2 / alpha_max``, where ``alpha_max`` (the largest singular
+        value of ``X^T R``, ``R`` the residual of the constant model) is where
+        the network collapses to a constant and ``noise`` is its mean over
+        shuffles of the targets: strong when the data hold little more than
+        noise (the network stays near the constant model), weak when the
+        signal is strong, and a fixed penalty per sample whatever ``n``.
+        For a linear model ``'auto'`` is 1.0, the default of ``Ridge`` and
+        ``LogisticRegression``. Chosen on ``benchmarks/realdata.py``, where
+        the old default (1.0) overfitted small data sets: see
+        :doc:`/defaults`.
 
     Attributes
     ----------
     {fitted}
+
+    alpha_ : float
+        The L2 strength used: ``alpha``, or the value ``'auto'`` computed.
 
     coef_ : ndarray
         Weights of a linear model (``hidden_layer_sizes=()`` only).

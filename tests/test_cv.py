@@ -1,5 +1,6 @@
 """CV estimators: sklearn's choices in the linear case, behaviour for networks."""
 
+import re
 import warnings
 
 import numpy as np
@@ -408,3 +409,69 @@ def test_fold_missing_a_class_keeps_importances_not_coef_path():
     assert clf.n_features_path_.shape == (4, 2)
     display_coefs = _mean_fold_paths(clf, None)[0]
     assert display_coefs is None
+
+
+@pytest.fixture(scope="module")
+def diabetes_scaled():
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+
+def test_ridgenetcv_default_grid_is_automatic(diabetes_scaled):
+    """RidgeNetCV's default is an automatic grid of 30 alphas spanning six
+    decades; on load_diabetes the choice lies inside it, where RidgeCV's old
+    grid (0.1, 1, 10) put it at an end."""
+    X, y = diabetes_scaled
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no grid-end or convergence warning
+        model = RidgeNetCV(cv=CV).fit(X, y)
+    assert model.alphas_.shape == (30,)
+    assert model.alphas_.max() / model.alphas_.min() == pytest.approx(1e6)
+    assert model.alphas_.min() < model.alpha_ < model.alphas_.max()
+    ref = RidgeCV(alphas=model.alphas_, cv=CV, scoring="neg_mean_squared_error")
+    assert model.alpha_ == ref.fit(X, y).alpha_
+
+
+def test_alpha_at_an_end_of_the_grid_warns(diabetes_scaled):
+    X, y = diabetes_scaled
+    with pytest.warns(UserWarning, match=r"smallest of the 2 alphas.*`alphas`"):
+        RidgeNetCV(alphas=[1e3, 1e4], cv=CV).fit(X, y)
+    # Targets unrelated to X: the strongest alpha, the constant model, wins.
+    noise = np.random.RandomState(0).standard_normal(len(y))
+    with pytest.warns(UserWarning, match=r"largest of the 2 alphas.*`alphas`"):
+        RidgeNetCV(alphas=[1e-3, 1e3], cv=CV).fit(X, noise)
+    with pytest.warns(UserWarning, match=r"largest of the 10 alphas.*constant"):
+        LassoNetCV(cv=CV).fit(X, noise)
+
+
+def test_one_convergence_warning_per_cv_fit(diabetes_scaled):
+    """Path fits that stop at their budget give one ConvergenceWarning per CV
+    fit, counting them all, where every path used to warn."""
+    X, y = diabetes_scaled
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LassoNetCV(hidden_layer_sizes=(8,), max_iter=3, cv=3, random_state=0).fit(X, y)
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert len(messages) == 1
+    assert re.search(r"as did \d+ of the other \d+ fits", messages[0])
+
+
+def test_no_convergence_warning_when_the_refit_converged(diabetes_scaled):
+    """Fold paths that stopped at their budget do not warn when the refitted
+    model converged."""
+    X, _ = diabetes_scaled
+    noise = np.random.RandomState(0).standard_normal(X.shape[0])
+    noise -= noise.mean()
+    # FISTA cannot solve the weak alpha in two iterations; the strong one
+    # (every coefficient zero, the best model of pure noise, whose mean is
+    # zero) is solved at once.
+    model = LassoNetCV(alphas=[1e-4, 10.0], solver="fista", max_iter=2, cv=CV)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, noise)
+    assert model.alpha_ == 10.0
+    assert not [w for w in caught if w.category is ConvergenceWarning]
+    with pytest.warns(ConvergenceWarning, match="stopped at its iteration limit"):
+        LassoNetCV(alphas=[1e-4], solver="fista", max_iter=2, cv=CV).fit(X, noise)
