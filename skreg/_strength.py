@@ -43,6 +43,8 @@ def alpha_max(Xr: np.ndarray, n: float, kind: str) -> float:
     """``alpha_max`` of ``Xr = X^T (w R)``: ``kind`` is ``'network'`` (ridge
     family) or ``'lasso'``; ``n`` the sum of sample weights.
     """
+    if not np.all(np.isfinite(Xr)):  # overflowed: the caller raises
+        return np.inf
     if kind == "network":
         return float(np.linalg.norm(Xr, ord=2)) if Xr.size else 0.0
     return float(np.sqrt((Xr**2).sum(axis=1)).max() / n) if Xr.size else 0.0
@@ -93,11 +95,18 @@ def auto_alpha(estimator, prep, *, lasso: bool, linear: bool) -> float:
     if linear and not lasso:  # Ridge's and LogisticRegression's default
         return 1.0
     kind = "lasso" if lasso else "network"
-    signal, noise = noise_alpha_max(
-        estimator, prep.X, prep.Y, prep.sample_weight, kind=kind
-    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        signal, noise = noise_alpha_max(
+            estimator, prep.X, prep.Y, prep.sample_weight, kind=kind
+        )
+    if not (np.isfinite(signal) and np.isfinite(noise)):
+        raise ValueError(
+            "alpha='auto' overflowed on this data: its inputs or targets are too "
+            "large. Scale the data (for example with StandardScaler) or pass a "
+            "number as alpha."
+        )
     if lasso:
         return AUTO_LASSO * noise
     if signal <= 0:  # constant targets: every alpha gives the constant model
         return 0.0
-    return noise**2 / signal
+    return noise * (noise / signal)
