@@ -38,6 +38,7 @@ from sklearn.utils.validation import (
 
 from ._classifier import ClassifierNet, with_class_weight
 from ._docstrings import COMMON_PARAMS_DOC
+from ._groups import auto_groups
 from ._importance import normalised, path_importances
 from ._lasso import LassoNet, LassoNetClassifier
 from ._path import (
@@ -195,6 +196,8 @@ class _NetCV:
             params["l1_ratio"] = float(l1_ratio)
         if "class_weight" in params:
             params["class_weight"] = class_weight
+        if isinstance(params.get("groups"), str):  # 'auto': the folds get no names
+            params["groups"] = auto_groups(getattr(self, "feature_names_in_", None))
         return self._estimator_class(**params)
 
     def _class_weights(self, y, sample_weight) -> dict | None:
@@ -590,6 +593,8 @@ class _LassoNetCVFamily(_NetCV):
         selection="min",
         M=1.0,
         gamma="auto",
+        groups=None,
+        penalty_factor=None,
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
@@ -623,6 +628,8 @@ class _LassoNetCVFamily(_NetCV):
         self.selection = selection
         self.M = M
         self.gamma = gamma
+        self.groups = groups
+        self.penalty_factor = penalty_factor
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -815,6 +822,15 @@ _LASSO_EXTRA = """l1_ratio : float or array-like of float, default=1.0
         L2 strength on the weights of LassoNet's MLP (see :class:`LassoNet`);
         ``'auto'`` is computed on each training fold. No effect on the default
         linear model.
+
+    groups : list of lists of int or 'auto', default=None
+        Features that enter and leave together (see :class:`LassoNet`);
+        ``'auto'`` reads them from the feature names of the ``X`` given to
+        ``fit``.
+
+    penalty_factor : array-like of float, default=None
+        Non-negative weight of each feature's (or group's) L1 penalty, as
+        glmnet's ``penalty.factor`` (see :class:`LassoNet`).
 
     """
 
