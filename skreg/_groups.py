@@ -17,15 +17,28 @@ from .penalties import FeatureGroups
 __all__ = ["auto_groups", "estimator_groups", "feature_groups", "lasso_alpha_max"]
 
 
+def _keys(name: str) -> list[str]:
+    """The name's prefixes that end before a ``'_'`` of its feature part (after
+    a ColumnTransformer's ``'transformer__'``), longest first.
+    """
+    start = name.rfind("__") + 2 if "__" in name else 0
+    cuts = [i for i, c in enumerate(name) if c == "_" and i > start]
+    cuts = [i for i in cuts if name[i - 1] != "_" and name[i + 1 : i + 2] != "_"]
+    return [name[:i] for i in reversed(cuts)]
+
+
 def auto_groups(feature_names) -> list[list[int]]:
     """Groups read off one-hot encoded column names (``groups='auto'``).
 
     A name's key is the name up to its last ``'_'`` (``'onehot__color_red'``
     -> ``'onehot__color'``, ``'color_red'`` -> ``'color'``, as
     :class:`~sklearn.preprocessing.OneHotEncoder` and
-    :class:`~sklearn.compose.ColumnTransformer` name their outputs); columns
-    that share a key form a group, and a column whose key no other column has
-    is a group of its own.
+    :class:`~sklearn.compose.ColumnTransformer` name their outputs), never
+    cutting into a ColumnTransformer's ``'transformer__'`` prefix. Columns that
+    share a key form a group. A column whose key no other column has joins the
+    group of a shorter key of its name, the longest that is one
+    (``'onehot__color_light_grey'`` joins ``'onehot__color'``), or else is a
+    group of its own. Groups come in the order of their first column.
     """
     if feature_names is None:
         raise ValueError(
@@ -34,18 +47,17 @@ def auto_groups(feature_names) -> list[list[int]]:
             "with set_output(transform='pandas')), or pass groups as a list "
             "of lists of column indices."
         )
-    keys = [str(name).rpartition("_")[0] for name in feature_names]
+    keys = [_keys(str(name)) for name in feature_names]
+    primary: dict[str, list[int]] = {}
+    for j, candidates in enumerate(keys):
+        if candidates:
+            primary.setdefault(candidates[0], []).append(j)
+    shared = {key for key, members in primary.items() if len(members) > 1}
     groups: dict[str, list[int]] = {}
-    for j, key in enumerate(keys):
-        groups.setdefault(key or f"\0{j}", []).append(j)
-    out = []
-    for key, members in groups.items():
-        if len(members) > 1 and key[0] != "\0":
-            out.append(members)
-        else:
-            out.extend([j] for j in members)
-    out.sort(key=lambda members: members[0])
-    return out
+    for j, candidates in enumerate(keys):
+        key = next((k for k in candidates if k in shared), None)
+        groups.setdefault(key if key is not None else f"\0{j}", []).append(j)
+    return sorted(groups.values(), key=lambda members: members[0])
 
 
 def _as_groups(groups, n_features: int, feature_names) -> list[np.ndarray]:
