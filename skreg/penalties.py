@@ -239,6 +239,9 @@ class ElementwiseElasticNet:
     from its proximal step (soft-thresholding).
     """
 
+    #: Its proximal step takes a step size per tensor (see ``Objective.prox``).
+    step_per_tensor = True
+
     def __init__(self, l1: float, l2: float):
         self.l1 = float(l1)
         self.l2 = float(l2)
@@ -274,10 +277,13 @@ class ElementwiseElasticNet:
             torch._foreach_add_([t.grad for t in tensors], tensors, alpha=self.l2)
 
     @torch.no_grad()
-    def prox(self, tensors: list[Tensor], step: float | Tensor) -> None:
-        """Soft-thresholding of every entry by ``step * l1``, in place."""
-        for t in tensors:
-            threshold = step * self.l1
+    def prox(self, tensors: list[Tensor], step) -> None:
+        """Soft-thresholding of every entry by ``step * l1``, in place; ``step``
+        a number, or one (a number or a tensor that broadcasts) per tensor.
+        """
+        steps = step if isinstance(step, list) else [step] * len(tensors)
+        for t, size in zip(tensors, steps, strict=True):
+            threshold = size * self.l1
             t.copy_(torch.sign(t) * torch.clamp(t.abs() - threshold, min=0))
 
 

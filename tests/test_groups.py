@@ -145,7 +145,7 @@ def test_linear_groups_meet_the_group_lasso_conditions(solver):
     assert [list(g) for g in model.groups_] == [*GROUPS, [8]]
 
 
-@pytest.mark.filterwarnings("ignore::numba.NumbaPerformanceWarning")
+@pytest.mark.filterwarnings("ignore:'@' is faster on contiguous arrays")
 def test_linear_groups_equal_skglm():
     skglm = pytest.importorskip("skglm")
     from skglm.datafits import QuadraticGroup

@@ -167,7 +167,7 @@ class FISTA(Solver):
         steps = dict(zip(map(id, params), self.coords.steps(step), strict=True))
         with torch.no_grad():
             before = self.flat.vector.clone()
-            self.objective.prox(lambda tensor: steps.get(id(tensor), step))
+            self.objective.prox(lambda t, entrywise=False: steps.get(id(t), step))
             after = self.flat.vector
         # The penalties do not involve the intercept: in ``u`` the step moves
         # the penalised coordinates only and keeps the centred intercept.
