@@ -332,3 +332,29 @@ def test_penalty_factor_per_group(diabetes):
     ).fit(X, y)
     np.testing.assert_allclose(a.coef_, b.coef_)
     assert a.support_[[0, 1]].all()  # unpenalised
+
+
+def test_grouped_model_saves_and_pickles(diabetes, tmp_path):
+    import pickle
+
+    import skreg
+
+    X, y = diabetes
+    model = LassoNet(
+        hidden_layer_sizes=(4,),
+        alpha=0.5,
+        groups=[[0, 1], [2, 3, 4]],
+        penalty_factor=np.array([1.0, 2.0, 0.0, 1, 1, 1, 1]),
+        random_state=0,
+        max_iter=20,
+    )
+    with pytest.warns(Warning):  # ConvergenceWarning at max_iter=20
+        model.fit(X, y)
+    skreg.save(model, tmp_path / "m.npz")
+    for loaded in (skreg.load(tmp_path / "m.npz"), pickle.loads(pickle.dumps(model))):
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+        assert [list(g) for g in loaded.groups_] == [
+            [0, 1],
+            [2, 3, 4],
+            *[[j] for j in range(5, 10)],
+        ]
