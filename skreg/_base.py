@@ -224,6 +224,10 @@ class BaseNet(CallbackSupportMixin, BaseEstimator):
         value = getattr(self, name)
         if not isinstance(value, str):  # StrOptions({'auto'}) is the only one
             return float(value)
+        if prep.incremental and self._continues(True) and hasattr(self, name + "_"):
+            # partial_fit keeps the value of the call that built the network:
+            # one objective for the whole stream, and no cost per call.
+            return getattr(self, name + "_")
         if name not in prep.auto:
             prep.auto[name] = float(self._auto_strength(name, prep))
         return prep.auto[name]

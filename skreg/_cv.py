@@ -819,7 +819,8 @@ _LASSO_EXTRA = """l1_ratio : float or array-like of float, default=1.0
         Hierarchy multiplier of LassoNet.
 
     gamma : float or 'auto', default='auto'
-        L2 strength on the weights of LassoNet's MLP (see :class:`LassoNet`);
+        L2 strength on the weights of LassoNet's MLP after its first layer
+        (see :class:`LassoNet`);
         ``'auto'`` is computed on each training fold. No effect on the default
         linear model.
 
@@ -930,8 +931,9 @@ class RidgeNetClassifierCV(
         example="    >>> from sklearn.datasets import load_iris\n"
         "    >>> from skreg import RidgeNetClassifierCV\n"
         "    >>> X, y = load_iris(return_X_y=True)\n"
-        "    >>> clf = RidgeNetClassifierCV().fit(X, y)\n"
-        "    >>> clf.alpha_\n    0.1",
+        "    >>> import numpy as np\n"
+        "    >>> clf = RidgeNetClassifierCV(alphas=np.logspace(-3, 2, 6)).fit(X, y)\n"
+        "    >>> float(clf.alpha_)\n    0.01",
     )
     _estimator_class = RidgeNetClassifier
     _parameter_constraints = {

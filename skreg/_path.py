@@ -171,13 +171,16 @@ def _target_residual(estimator, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     gradient of the data loss in the network output there, centred (weighted).
 
     ``Y - weighted mean(Y)`` for the squared error and the Poisson deviance (at
-    the outputs ``log mean(Y)``) and for classifiers, on the one-hot labels; for
+    the outputs ``log mean(Y)``) and for classifiers, on the one-hot labels (on
+    the indicator matrix of multilabel targets); for
     the pinball loss ``q - 1[y < y_q]`` at the weighted ``q``-quantile ``y_q``,
     whose ties with ``y_q`` could take any value in ``[q - 1, q]`` and take
     the mean instead.
     """
     loss = _regression_loss(estimator)
-    if loss is None:
+    if loss is None and np.ndim(y) == 2:  # multilabel: one sigmoid per label
+        Y = np.asarray(y, dtype=np.float64)
+    elif loss is None:
         classes, y_idx = np.unique(y, return_inverse=True)
         Y = np.eye(len(classes))[y_idx]
         if len(classes) == 2:  # one logit, as the estimators encode binary targets

@@ -46,6 +46,8 @@ def alpha_max(Xr: np.ndarray, n: float, kind: str, groups=None) -> float:
     :class:`~skreg.penalties.FeatureGroups`, see
     :func:`~skreg._groups.lasso_alpha_max`); ``n`` the sum of sample weights.
     """
+    if not np.all(np.isfinite(Xr)):  # overflowed: the caller raises
+        return np.inf
     if kind == "network":
         return float(np.linalg.norm(Xr, ord=2)) if Xr.size else 0.0
     return lasso_alpha_max(Xr, n, groups)
@@ -98,11 +100,18 @@ def auto_alpha(estimator, prep, *, lasso: bool, linear: bool, groups=None) -> fl
     if linear and not lasso:  # Ridge's and LogisticRegression's default
         return 1.0
     kind = "lasso" if lasso else "network"
-    signal, noise = noise_alpha_max(
-        estimator, prep.X, prep.Y, prep.sample_weight, kind=kind, groups=groups
-    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        signal, noise = noise_alpha_max(
+            estimator, prep.X, prep.Y, prep.sample_weight, kind=kind, groups=groups
+        )
+    if not (np.isfinite(signal) and np.isfinite(noise)):
+        raise ValueError(
+            "alpha='auto' overflowed on this data: its inputs or targets are too "
+            "large. Scale the data (for example with StandardScaler) or pass a "
+            "number as alpha."
+        )
     if lasso:
         return AUTO_LASSO * noise
     if signal <= 0:  # constant targets: every alpha gives the constant model
         return 0.0
-    return noise**2 / signal
+    return noise * (noise / signal)

@@ -41,7 +41,7 @@ def blobs():
 @pytest.mark.parametrize("Est", CLASSIFIERS)
 def test_multilabel_one_sigmoid_per_label(Est, multilabel):
     X, Y = multilabel
-    est = Est(hidden_layer_sizes=(16,), random_state=0, max_iter=300)
+    est = Est(hidden_layer_sizes=(16,), alpha=1e-3, random_state=0, max_iter=300)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, Y)
@@ -193,8 +193,8 @@ def test_class_weight_errors(blobs, multilabel):
     "est",
     [
         RidgeNetClassifier(alpha=1e-4, random_state=0),
-        DropoutMLPClassifier(dropout=0.0, random_state=0),
-        LassoNetClassifier(alpha=1e-4, random_state=0),
+        DropoutMLPClassifier(dropout=0.0, alpha=1e-4, random_state=0),
+        LassoNetClassifier(alpha=1e-4, gamma=0.0, random_state=0),
     ],
 )
 def test_log_proba_is_the_log_of_proba_even_where_it_underflows(est):

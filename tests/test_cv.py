@@ -256,6 +256,7 @@ def test_float32_classifier_log_loss_sums_to_one():
     params = dict(alphas=[0.1, 10.0], cv=3)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", "alpha_=.* alphas tried", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         single = RidgeNetClassifierCV(**params).fit(X.astype(np.float32), y)
     double = RidgeNetClassifierCV(**params).fit(X, y)
@@ -267,6 +268,7 @@ def test_refitted_estimator_keeps_feature_names():
     X, y = load_iris(return_X_y=True, as_frame=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", "alpha_=.* alphas tried", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = LassoNetClassifierCV(alphas=3, cv=2).fit(X, y)
         proba = model.estimator_.predict_proba(X)

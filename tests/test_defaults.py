@@ -4,7 +4,7 @@ LassoNet family's M=1 and gamma='auto'. Each test fails with the old defaults.
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_diabetes, make_classification
+from sklearn.datasets import load_diabetes, make_classification, make_friedman1
 from sklearn.linear_model import ElasticNet
 from sklearn.metrics import log_loss, r2_score
 from sklearn.preprocessing import StandardScaler
@@ -115,9 +115,9 @@ def test_lassonet_drops_irrelevant_inputs(diabetes_perm):
 
 
 def test_gamma_penalises_the_hidden_weights_only():
-    """gamma adds gamma / (2 n) * sum ||W_l||^2 over the MLP's weights: the
-    linear model is ElasticNet whatever gamma, and a network's objective grows
-    by exactly that term."""
+    """gamma adds gamma / (2 n) * sum ||W_l||^2 over the MLP's weights after
+    the first layer (bounded by the hierarchy): the linear model is ElasticNet
+    whatever gamma, and a network's objective grows by exactly that term."""
     X, y = load_diabetes(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     y = (y - y.mean()) / y.std()
@@ -132,7 +132,7 @@ def test_gamma_penalises_the_hidden_weights_only():
         net.fit(X, y)
     data = 0.5 * np.mean((y - net.predict(X)) ** 2)
     lasso = alpha * np.abs(net.coef_).sum()
-    hidden = sum(float((lin.weight**2).sum()) for lin in net.module_.linears)
+    hidden = sum(float((lin.weight**2).sum()) for lin in net.module_.linears[1:])
     expected = data + lasso + gamma / (2 * n) * hidden
     assert net.loss_curve_[-1] == pytest.approx(expected, rel=1e-10)
 
@@ -141,3 +141,30 @@ def test_auto_alpha_needs_an_l1_part():
     X, y = load_diabetes(return_X_y=True)
     with pytest.raises(ValueError, match="alpha='auto' is not supported for l1"):
         LassoNet(l1_ratio=0.0).fit(X, y)
+
+
+def test_gamma_keeps_an_input_that_acts_only_nonlinearly():
+    """make_friedman1's x2 acts only through 20 (x2 - 0.5)^2: with gamma on the
+    first layer too it fell out of the top 5 importances (41st-47th)."""
+    X, y = make_friedman1(n_samples=1000, n_features=50, noise=1.0, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    y = (y - y.mean()) / y.std()
+    model = LassoNet(hidden_layer_sizes=(20,), n_features_to_select=5, random_state=0)
+    model.fit(X, y)
+    assert model.gamma_ > 0
+    assert set(np.argsort(-model.feature_importances_)[:5]) == set(range(5))
+
+
+@pytest.mark.parametrize("Est", [RidgeNet, DropoutMLP, LassoNet])
+def test_partial_fit_keeps_the_auto_alpha_of_its_first_call(Est, diabetes_perm):
+    """alpha='auto' is computed on the call that builds the network and kept
+    by later calls of partial_fit (one objective for the stream); a chunk
+    of other rows would give another value."""
+    X, y = diabetes_perm
+    model = Est(hidden_layer_sizes=(8,), random_state=0)
+    model.partial_fit(X[:200], y[:200])
+    first = (model.alpha_, getattr(model, "gamma_", None))
+    model.partial_fit(X[200:], y[200:])
+    assert (model.alpha_, getattr(model, "gamma_", None)) == first
+    other = Est(hidden_layer_sizes=(8,), random_state=0).partial_fit(X[200:], y[200:])
+    assert other.alpha_ != first[0]

@@ -145,7 +145,9 @@ def test_last_epoch_overflow_steps_back_one_epoch():
     # (random_state=1 and 3 epochs since mini-batches follow a canonical order
     # of the rows: all 3 epoch losses are finite, the weights after the last
     # update are not.)
-    est = DropoutMLP(hidden_layer_sizes=(3,), max_iter=3, solver="sgd", random_state=1)
+    est = DropoutMLP(
+        hidden_layer_sizes=(3,), alpha=0.0, max_iter=3, solver="sgd", random_state=1
+    )
     with pytest.warns(ConvergenceWarning, match="weights of iteration 2 were restored"):
         est.fit(X, y)
     assert np.all(np.isfinite(est.predict(X)))

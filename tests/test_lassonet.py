@@ -226,10 +226,13 @@ def _friedman1(n_samples):
 
 
 def _dense_to_sparse(X, y, alphas, random_state):
-    """The paper's path, cut short: a dense fit, then warm-started fits at alphas."""
+    """The paper's path, cut short: a dense fit, then warm-started fits at alphas
+    (the paper's M=10, no L2 on the hidden weights)."""
     model = LassoNet(
         hidden_layer_sizes=(20,),
         alpha=0.0,
+        M=10.0,
+        gamma=0.0,
         solver="fista",
         max_iter=100,
         random_state=random_state,

@@ -226,7 +226,7 @@ def test_lassonet_quantile_is_quantile_regressor(data, weighted, quantile):
     "model",
     [
         RidgeNet((), loss="quantile", quantile=0.8, alpha=0.0),
-        DropoutMLP((), loss="quantile", quantile=0.8, dropout=0.0),
+        DropoutMLP((), loss="quantile", quantile=0.8, dropout=0.0, alpha=0.0),
     ],
     ids=["ridgenet", "dropout_mlp"],
 )

@@ -91,7 +91,7 @@ def test_n_features_to_select_keeps_the_first_model_with_at_most_k(diabetes):
     ref = LassoNet(hidden_layer_sizes=(), alpha=model.alpha_).fit(X, y)
     np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-8)
     np.testing.assert_allclose(model.predict(X), ref.predict(X), atol=1e-8)
-    assert model.alpha == 0.01  # the parameter is untouched
+    assert model.alpha == "auto"  # the parameter is untouched
     half = LassoNet(hidden_layer_sizes=(), n_features_to_select=0.5).fit(X, y)
     assert 0 < half.support_.sum() <= 5
 
@@ -101,12 +101,12 @@ def test_single_fit_importances_are_normalised_norms(diabetes):
     model = LassoNet(hidden_layer_sizes=(), alpha=0.05).fit(X, y)
     norms = np.abs(model.coef_)
     np.testing.assert_allclose(model.feature_importances_, norms / norms.sum())
-    assert not hasattr(model, "alpha_")
-    # A refit without n_features_to_select drops the path's alpha_.
+    assert model.alpha_ == 0.05
+    # A refit without n_features_to_select replaces the path's alpha_.
     model.set_params(n_features_to_select=3).fit(X, y)
-    assert hasattr(model, "alpha_")
+    assert model.alpha_ != 0.05
     model.set_params(n_features_to_select=None).fit(X, y)
-    assert not hasattr(model, "alpha_")
+    assert model.alpha_ == 0.05
 
 
 @pytest.mark.parametrize("k", [2, 5])

@@ -238,6 +238,7 @@ def test_scikit_learn_test_lbfgs_regression(activation):
     y = scale(y)
     mlp = DropoutMLP(
         dropout=0.0,
+        alpha=1e-4,  # the MLP's default
         solver="lbfgs",
         hidden_layer_sizes=50,
         max_iter=150,

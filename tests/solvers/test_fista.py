@@ -34,7 +34,14 @@ def test_fista_steps_read_only_the_inputs_in_use(monkeypatch, alpha, sparse):
     X = rng.normal(size=(300, 40))
     y = scale(X[:, 0] + np.sin(2 * X[:, 1]) + 0.1 * rng.normal(size=300))
     # No stall rule and no tolerance: every fit runs its 35 iterations.
-    params = dict(hidden_layer_sizes=(8,), solver="fista", tol=0.0, random_state=0)
+    params = dict(
+        hidden_layer_sizes=(8,),
+        M=10.0,
+        gamma=0.0,
+        solver="fista",
+        tol=0.0,
+        random_state=0,
+    )
     model = LassoNet(alpha=alpha, max_iter=35, n_iter_no_change=100, **params)
     step, full_steps = FISTA._step, []
 
