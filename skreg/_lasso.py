@@ -229,7 +229,8 @@ _LASSO_DOC = """{summary}
         :class:`~sklearn.preprocessing.OneHotEncoder` inside a
         :class:`~sklearn.compose.ColumnTransformer` names them). Numeric
         columns named like ``'x_1'``, ``'x_2'`` would be grouped too: give the
-        list there. The groups used are ``groups_``.
+        list there (:doc:`/selection` has the whole rule). The groups used
+        are ``groups_``.
 
     penalty_factor : array-like of float, default=None
         Non-negative multiplier of each feature's L1 strength (or each

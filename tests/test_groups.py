@@ -358,3 +358,22 @@ def test_grouped_model_saves_and_pickles(diabetes, tmp_path):
             [2, 3, 4],
             *[[j] for j in range(5, 10)],
         ]
+
+
+def test_stability_selection_keeps_whole_groups():
+    """``groups='auto'`` reaches the half-sample fits; the 'support' rule then
+    selects categoricals as a whole (the 'mean' rule compares single columns)."""
+    from skreg import StabilitySelection
+
+    X, y = _categorical_frame()
+    selector = StabilitySelection(
+        LassoNet(hidden_layer_sizes=(), groups="auto"),
+        base_selection="support",
+        n_resampling=5,
+        n_features_per_fit=8,
+        random_state=0,
+    ).fit(X, y)
+    support = selector.get_support()
+    for g in auto_groups(X.columns):
+        assert support[g].all() or not support[g].any()
+    assert support[auto_groups(X.columns)[0]].all()  # color
