@@ -152,8 +152,7 @@ class _Prepared:
     batch_size: int = 0
     n_train_rows: int = 0  # the rows trained on (the validation split's excluded)
     objective: Objective | None = None
-    # Strengths given as 'auto', computed once per training set (and the
-    # LassoNet family's feature groups, which 'auto' depends on).
+    # Strengths given as 'auto', computed once per training set.
     auto: dict = field(default_factory=dict)
 
 

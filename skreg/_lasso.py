@@ -117,15 +117,22 @@ class _LassoNetFamily:
             terms.append((L2(self.gamma_ / n), later))
         return terms
 
+    def _feature_groups(self):
+        """The weighted groups of the L1 penalty (None: one per feature) and
+        the groups as index arrays (None without ``groups``); from the
+        parameters, so nothing but ``groups_`` is stored.
+        """
+        names = getattr(self, "feature_names_in_", None)
+        return feature_groups(
+            self.groups, self.penalty_factor, self.n_features_in_, names
+        )
+
+    @property
+    def _l1_groups(self):
+        return self._feature_groups()[0]
+
     def _set_strengths(self, prep):
-        if "groups" not in prep.auto:  # once per training set
-            prep.auto["groups"] = feature_groups(
-                self.groups,
-                self.penalty_factor,
-                prep.X.shape[1],
-                getattr(self, "feature_names_in_", None),
-            )
-        self._l1_groups, groups = prep.auto["groups"]
+        groups = self._feature_groups()[1]  # invalid groups fail here, first
         self.__dict__.pop("groups_", None)
         if groups is not None:
             self.groups_ = groups

@@ -37,10 +37,9 @@ FORMAT_VERSION = 1
 _HEADER = "__skreg__"
 # Arrays the format stores as they are: booleans, numbers, fixed-width strings.
 _ARRAY_KINDS = set("biufcUS")
-# Runtime hooks, a warm start's solver state (see BaseNet.__getstate__) and
-# the LassoNet family's penalty groups (rebuilt from its parameters by every
-# fit): not model state, never saved.
-_SKIP_ATTRIBUTES = {"_skl_callbacks", "_sklearn_version", "_solver_state", "_l1_groups"}
+# Runtime hooks and a warm start's solver state (see BaseNet.__getstate__),
+# not model state: never saved.
+_SKIP_ATTRIBUTES = {"_skl_callbacks", "_sklearn_version", "_solver_state"}
 
 
 class InconsistentVersionWarning(UserWarning):
