@@ -37,6 +37,7 @@ from sklearn.utils.validation import (
 
 from ._classifier import ClassifierNet, with_class_weight
 from ._cv_docs import cv_doc
+from ._groups import auto_groups
 from ._importance import normalised, path_importances
 from ._lasso import LassoNet, LassoNetClassifier
 from ._path import (
@@ -194,6 +195,8 @@ class _NetCV:
             params["l1_ratio"] = float(l1_ratio)
         if "class_weight" in params:
             params["class_weight"] = class_weight
+        if isinstance(params.get("groups"), str):  # 'auto': the folds get no names
+            params["groups"] = auto_groups(getattr(self, "feature_names_in_", None))
         return self._estimator_class(**params)
 
     def _class_weights(self, y, sample_weight) -> dict | None:
@@ -594,6 +597,8 @@ class _LassoNetCVFamily(_NetCV):
         selection="min",
         M=1.0,
         gamma="auto",
+        groups=None,
+        penalty_factor=None,
         solver="auto",
         batch_size="auto",
         learning_rate_init=0.01,
@@ -627,6 +632,8 @@ class _LassoNetCVFamily(_NetCV):
         self.selection = selection
         self.M = M
         self.gamma = gamma
+        self.groups = groups
+        self.penalty_factor = penalty_factor
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init

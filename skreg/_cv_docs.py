@@ -179,6 +179,16 @@ _LASSO_EXTRA = """l1_ratio : float or array-like of float, default=1.0
         ``'auto'`` is computed on each training fold. No effect on the default
         linear model.
 
+    groups : list of lists of int or 'auto', default=None
+        Features that enter and leave together (see :class:`LassoNet`);
+        ``'auto'`` reads them from the feature names of the ``X`` given to
+        ``fit``. Not the sample ``groups`` that ``fit`` may route to the CV
+        splitter (:class:`~sklearn.model_selection.GroupKFold`).
+
+    penalty_factor : array-like of float, default=None
+        Non-negative weight of each feature's (or group's) L1 penalty, as
+        glmnet's ``penalty.factor`` (see :class:`LassoNet`).
+
     """
 
 

@@ -19,7 +19,7 @@ from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
 from ._modules import Net
 from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
 from ._strength import auto_alpha
-from .penalties import L2
+from .penalties import L2, ElementwiseElasticNet
 
 _MC_LOCK = threading.Lock()
 
@@ -29,6 +29,7 @@ class _DropoutFamily:
         **BaseNet._parameter_constraints,
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "n_mc_samples": [Interval(Integral, 2, None, closed="left")],
     }
 
@@ -39,6 +40,7 @@ class _DropoutFamily:
         *,
         dropout=0.5,
         alpha="auto",
+        l1_ratio=0.0,
         n_mc_samples=100,
         solver="auto",
         batch_size="auto",
@@ -66,6 +68,7 @@ class _DropoutFamily:
         self.activation = activation
         self.dropout = dropout
         self.alpha = alpha
+        self.l1_ratio = l1_ratio
         self.n_mc_samples = n_mc_samples
         self.solver = solver
         self.batch_size = batch_size
@@ -93,7 +96,19 @@ class _DropoutFamily:
         return Net(n_in, n_out, sizes, self.activation, dropout=self.dropout)
 
     def _penalty_terms(self, module, n):
-        return [(L2(self.alpha_ / n), module.weights())] if self.alpha_ > 0 else []
+        if self.alpha_ == 0:
+            return []
+        if self.l1_ratio == 0:
+            return [(L2(self.alpha_ / n), module.weights())]
+        l1, l2 = self.alpha_ * self.l1_ratio / n, self.alpha_ * (1 - self.l1_ratio) / n
+        return [(ElementwiseElasticNet(l1, l2), module.weights())]
+
+    def _store_weights(self, module):
+        super()._store_weights(module)
+        with torch.no_grad():
+            self.sparsity_ = np.array(
+                [float((w == 0).double().mean()) for w in module.weights()]
+            )
 
     def _auto_strength(self, name, prep):
         return auto_alpha(self, prep, lasso=False, linear=not prep.sizes)
@@ -126,8 +141,19 @@ _DROPOUT_DOC = """{summary}
 
     Inverted dropout with probability ``dropout`` follows every hidden
     activation during training only: ``predict``, ``score`` and
-    ``predict_proba`` use the deterministic network. The objective is
-    ``{loss} + alpha / (2 n) * sum_l ||W_l||_F^2`` averaged over dropout masks.
+    ``predict_proba`` use the deterministic network. The objective is::
+
+        {loss}
+        + alpha / n * sum_l [l1_ratio * ||W_l||_1
+                             + (1 - l1_ratio) / 2 * ||W_l||_F^2]
+
+    averaged over dropout masks, elementwise on every weight matrix (biases
+    excluded): at the default ``l1_ratio=0`` scikit-learn's MLP penalty
+    ``alpha / (2 n) * sum_l ||W_l||_F^2``. The L1 part is applied by proximal
+    steps (soft-thresholding after each update), so pruned weights are exactly
+    zero (``sparsity_``); with no hidden layer and no dropout the model is
+    :class:`~sklearn.linear_model.ElasticNet` with ``alpha / n`` and the same
+    ``l1_ratio``.
     {mc}
 
     Parameters
@@ -141,7 +167,14 @@ _DROPOUT_DOC = """{summary}
         L2 strength, as in :class:`RidgeNet`, whose ``'auto'`` it shares.
         Dropout alone (the old default ``alpha=0``) left networks with more
         inputs than training rows worse than a constant model on
-        ``benchmarks/realdata.py``: see :doc:`/defaults`.
+        ``benchmarks/realdata.py``: see :doc:`/defaults`. ``'auto'`` does not
+        depend on ``l1_ratio``.
+
+    l1_ratio : float, default=0.0
+        Share of the penalty that is L1 (``||W||_1``, exact zeros by proximal
+        steps) rather than L2, as in :class:`~sklearn.linear_model.ElasticNet`:
+        the "L1 regularisation of a network" of the classic tutorials. ``0``
+        is the ridge (weight decay) penalty alone.
 
     n_mc_samples : int, default=100
         Stochastic forward passes used by Monte-Carlo dropout predictions; at
@@ -152,7 +185,12 @@ _DROPOUT_DOC = """{summary}
     {fitted}
 
     alpha_ : float
-        The L2 strength used: ``alpha``, or the value ``'auto'`` computed.
+        The penalty strength used: ``alpha``, or the value ``'auto'``
+        computed.
+
+    sparsity_ : ndarray of shape (n_layers - 1,)
+        Fraction of exactly zero weights in each weight matrix, input layer
+        first (biases excluded): what the L1 part (``l1_ratio > 0``) pruned.
 
     See Also
     --------

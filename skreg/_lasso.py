@@ -12,6 +12,7 @@ from ._base import (
 )
 from ._classifier import CLASS_WEIGHT_DOC, ClassifierNet, with_class_weight
 from ._docstrings import COMMON_PARAMS_DOC, FITTED_ATTRS_DOC
+from ._groups import feature_groups
 from ._importance import fit_to_n_features, normalised, theta_norms
 from ._modules import Net
 from ._regressor import LOSS_PARAMS_DOC, RegressorNet, with_loss_parameters
@@ -31,6 +32,8 @@ class _LassoNetFamily:
             Interval(Integral, 1, None, closed="left"),
         ],
         "gamma": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "groups": [None, "array-like", StrOptions({"auto"})],
+        "penalty_factor": [None, "array-like"],
     }
 
     def __init__(
@@ -42,6 +45,8 @@ class _LassoNetFamily:
         l1_ratio=1.0,
         M=1.0,
         gamma="auto",
+        groups=None,
+        penalty_factor=None,
         n_features_to_select=None,
         solver="auto",
         batch_size="auto",
@@ -71,6 +76,8 @@ class _LassoNetFamily:
         self.l1_ratio = l1_ratio
         self.M = M
         self.gamma = gamma
+        self.groups = groups
+        self.penalty_factor = penalty_factor
         self.n_features_to_select = n_features_to_select
         self.solver = solver
         self.batch_size = batch_size
@@ -99,9 +106,10 @@ class _LassoNetFamily:
 
     def _penalty_terms(self, module, n):
         l1, l2 = self.alpha_ * self.l1_ratio, self.alpha_ * (1 - self.l1_ratio)
+        groups = self._l1_groups
         if module.first_hidden is None:
-            return [(ElasticNet(l1, l2), [module.theta])]
-        penalty = HierarchicalElasticNet(l1, l2, self.M)
+            return [(ElasticNet(l1, l2, groups), [module.theta])]
+        penalty = HierarchicalElasticNet(l1, l2, self.M, groups)
         terms = [(penalty, [module.theta, module.first_hidden])]
         if self.gamma_ > 0:
             # The first layer is bounded by the hierarchy: only the later ones.
@@ -109,7 +117,25 @@ class _LassoNetFamily:
             terms.append((L2(self.gamma_ / n), later))
         return terms
 
+    def _feature_groups(self):
+        """The weighted groups of the L1 penalty (None: one per feature) and
+        the groups as index arrays (None without ``groups``); from the
+        parameters, so nothing but ``groups_`` is stored.
+        """
+        names = getattr(self, "feature_names_in_", None)
+        return feature_groups(
+            self.groups, self.penalty_factor, self.n_features_in_, names
+        )
+
+    @property
+    def _l1_groups(self):
+        return self._feature_groups()[0]
+
     def _set_strengths(self, prep):
+        groups = self._feature_groups()[1]  # invalid groups fail here, first
+        self.__dict__.pop("groups_", None)
+        if groups is not None:
+            self.groups_ = groups
         super()._set_strengths(prep)
         self.gamma_ = self._strength("gamma", prep) if prep.sizes else 0.0
 
@@ -122,7 +148,8 @@ class _LassoNetFamily:
                 "alpha at which every input is dropped, which an L2 penalty never "
                 "reaches); pass a number as alpha."
             )
-        return auto_alpha(self, prep, lasso=True, linear=False) / (self.l1_ratio)
+        alpha = auto_alpha(self, prep, lasso=True, linear=False, groups=self._l1_groups)
+        return alpha / self.l1_ratio
 
     def _fit(self, X, y, sample_weight, *, incremental=False, **kwargs):
         # partial_fit trains at ``alpha``: a path needs the whole data.
@@ -194,6 +221,38 @@ _LASSO_DOC = """{summary}
         from the top 5 of ``feature_importances_`` to 41st-47th). No effect on
         a linear model, which stays exactly the elastic net.
 
+    groups : list of lists of int or 'auto', default=None
+        Features that enter and leave together, such as the one-hot columns
+        of a categorical input: the L1 part becomes the group lasso's
+        ``alpha * l1_ratio * sum_g w_g ||theta_g||_F`` (``theta_g`` the skip
+        weights of group ``g``'s features over all outputs) with
+        ``w_g = sqrt(|g|)``, ``|g|`` the group's number of features, and the
+        hierarchy holds per group, ``||W1_g||_inf <= M * ||theta_g||_F``. A
+        list of lists of column indices (features not listed are groups of
+        their own), or ``'auto'``: read from the feature names of a
+        DataFrame, a column joining the group of every column whose name
+        shares its text up to the last ``'_'`` (``'onehot__color_red'`` and
+        ``'onehot__color_blue'`` form group ``'onehot__color'``, as
+        :class:`~sklearn.preprocessing.OneHotEncoder` inside a
+        :class:`~sklearn.compose.ColumnTransformer` names them). Numeric
+        columns named like ``'x_1'``, ``'x_2'`` would be grouped too: give the
+        list there (:doc:`/selection` has the whole rule). The groups used
+        are ``groups_``.
+
+    penalty_factor : array-like of float, default=None
+        Non-negative multiplier of each feature's L1 strength (or each
+        group's, one entry per group of ``groups_``), as glmnet's
+        ``penalty.factor``: the weight of group ``g`` is
+        ``penalty_factor_g * sqrt(|g|)``. A factor of 0 never penalises the
+        feature, which is then always kept; the L2 part is not weighted.
+        Unlike glmnet, the factors are not rescaled to sum to
+        ``n_features``: ``alpha`` keeps its meaning. The adaptive lasso is
+        ``penalty_factor=1 / np.abs(coef_ridge) ** gamma``
+        (:doc:`/selection`). With ``groups`` or ``penalty_factor``,
+        ``alpha='auto'`` and the path's ``alpha_max`` are those of the
+        weighted problem, ``max_g ||X_g^T R||_F / (n w_g)`` over the groups
+        of positive weight.
+
     n_features_to_select : int or float, default=None
         ``None``: one fit at ``alpha``. Otherwise ``fit`` runs the
         dense-to-sparse regularisation path (from ``alpha_max / 100``, where
@@ -222,6 +281,10 @@ _LASSO_DOC = """{summary}
 
     support_ : ndarray of shape (`n_features_in_`,) of bool
         Inputs in use (``theta_j != 0``).
+
+    groups_ : list of ndarray of int
+        With ``groups``: the groups of features, each an array of column
+        indices, the features not listed last, one per group.
 
     feature_importances_ : ndarray of shape (`n_features_in_`,)
         With ``n_features_to_select``: the area under each input's

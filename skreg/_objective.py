@@ -190,10 +190,14 @@ class Objective:
 
     def prox(self, step: float | Callable[[Tensor], Tensor | float]) -> None:
         """Proximal steps of every penalty; ``step`` may map a penalty's first
-        tensor to its (per-column) step size.
+        tensor to its (per-column) step size (each of its tensors' per-entry
+        step size, called with ``entrywise=True``, for a penalty with
+        ``step_per_tensor``).
         """
         for p, ts in self.terms:
             size = step(ts[0]) if callable(step) else step
+            if callable(step) and getattr(p, "step_per_tensor", False):
+                size = [step(t, entrywise=True) for t in ts]
             if self.columns is not None and p.kind(ts) == "hierarchical":
                 # Restricted (see ``restrict``): the other inputs' weights are zero.
                 p.prox(ts, size, columns=self.columns)

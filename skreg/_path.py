@@ -36,6 +36,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._groups import estimator_groups, lasso_alpha_max
 from ._loss import Loss, regression_loss
 from ._threads import one_blas_thread
 
@@ -211,7 +212,15 @@ def _curvature(estimator, y: np.ndarray, w: np.ndarray) -> float:
 
 
 def _alpha_grid(
-    estimator, X, y, sample_weight=None, *, l1_ratio=None, n_alphas=30, eps=1e-3
+    estimator,
+    X,
+    y,
+    sample_weight=None,
+    *,
+    l1_ratio=None,
+    n_alphas=30,
+    eps=1e-3,
+    feature_names=None,
 ) -> np.ndarray:
     """Automatic grid of ``n_alphas`` log-spaced alphas, in path order.
 
@@ -224,7 +233,9 @@ def _alpha_grid(
 
     LassoNet family: from ``alpha_max``, the smallest alpha at which every
     feature of the linear model is zero, down to ``alpha_max * eps``, exactly as
-    scikit-learn's ``_alpha_grid``: ``alpha_max = max_j ||X_j^T R||_2 / (n * rho)``.
+    scikit-learn's ``_alpha_grid``: ``alpha_max = max_j ||X_j^T R||_2 / (n * rho)``
+    (with ``groups`` or ``penalty_factor``, the group-weighted
+    ``max_g ||X_g^T R||_F / (n * rho * w_g)``).
     A LassoNet network needs larger alphas to drop features (its hidden layer
     adds to each feature's gradient), so its grid runs up from
     ``alpha_max * eps`` to ``alpha_max / eps``.
@@ -240,7 +251,7 @@ def _alpha_grid(
     eigenvalue of the centred Gram matrix, the alpha at which a direction of
     average variance is shrunk by half; times the loss's curvature at the best
     constant (:func:`_curvature`) where it is not one (Poisson: the mean
-    count).
+    count). ``feature_names``: those of ``X``, for ``groups='auto'``.
     """
     n_samples = X.shape[0]
     w = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight)
@@ -269,7 +280,8 @@ def _alpha_grid(
             "Please supply a grid by providing your estimator with the "
             "appropriate `alphas=` argument."
         )
-    alpha_max = np.sqrt((Xr**2).sum(axis=1)).max() / (w.sum() * rho)
+    groups = estimator_groups(estimator, X.shape[1], feature_names)
+    alpha_max = lasso_alpha_max(Xr, w.sum(), groups) / rho
     loss = _regression_loss(estimator)
     if loss is not None and loss.piecewise_linear:
         # At alpha_max itself the linear program is degenerate: a vertex with
@@ -617,7 +629,15 @@ def regularization_path(
     if sample_weight is not None:
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if isinstance(alphas, Integral):
-        alphas = _alpha_grid(estimator, X, y, sample_weight, n_alphas=alphas, eps=eps)
+        alphas = _alpha_grid(
+            estimator,
+            X,
+            y,
+            sample_weight,
+            n_alphas=alphas,
+            eps=eps,
+            feature_names=feature_names,
+        )
     else:
         alphas = column_or_1d(alphas, dtype=np.float64)
         if not np.all(np.isfinite(alphas) & (alphas >= 0)):

@@ -32,6 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._groups import auto_groups
 from ._importance import theta_norms
 from ._lasso import LassoNet, _LassoNetFamily
 from ._path import _fit_path, _grid, _is_network, _validate_Xy
@@ -276,6 +277,10 @@ class StabilitySelection(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"StabilitySelection needs at least 2 samples to split in halves, "
                 f"got n_samples = {X.shape[0]}."
             )
+        if isinstance(self.estimator_.get_params().get("groups"), str):
+            # groups='auto': the halves are fitted without feature names.
+            names = getattr(self, "feature_names_in_", None)
+            self.estimator_.set_params(groups=auto_groups(names))
         rng = check_random_state(self.random_state)
         alphas = _grid(self.estimator_, X, y, None, self.alphas, self.eps)
         halves = self._halves(X, y, rng)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._groups import lasso_alpha_max
 from ._path import _target_residual
 from ._rows import merge_duplicates
 
@@ -39,19 +40,21 @@ def _products(X, WR: np.ndarray) -> np.ndarray:
     return np.asarray(X.T @ WR).reshape(X.shape[1], -1)
 
 
-def alpha_max(Xr: np.ndarray, n: float, kind: str) -> float:
+def alpha_max(Xr: np.ndarray, n: float, kind: str, groups=None) -> float:
     """``alpha_max`` of ``Xr = X^T (w R)``: ``kind`` is ``'network'`` (ridge
-    family) or ``'lasso'``; ``n`` the sum of sample weights.
+    family) or ``'lasso'`` (with the penalty's weighted ``groups``, a
+    :class:`~skreg.penalties.FeatureGroups`, see
+    :func:`~skreg._groups.lasso_alpha_max`); ``n`` the sum of sample weights.
     """
     if not np.all(np.isfinite(Xr)):  # overflowed: the caller raises
         return np.inf
     if kind == "network":
         return float(np.linalg.norm(Xr, ord=2)) if Xr.size else 0.0
-    return float(np.sqrt((Xr**2).sum(axis=1)).max() / n) if Xr.size else 0.0
+    return lasso_alpha_max(Xr, n, groups)
 
 
 def noise_alpha_max(
-    estimator, X, Y: np.ndarray, sample_weight, *, kind: str
+    estimator, X, Y: np.ndarray, sample_weight, *, kind: str, groups=None
 ) -> tuple[float, float]:
     """``alpha_max`` (see :func:`alpha_max`) of ``estimator`` on ``X`` and
     ``Y`` (regression targets, or class indices), and its mean
@@ -72,10 +75,10 @@ def noise_alpha_max(
     n = w.sum()
     rng = np.random.RandomState(0)
     shuffled = [
-        alpha_max(_products(X, WR[rng.permutation(X.shape[0])]), n, kind)
+        alpha_max(_products(X, WR[rng.permutation(X.shape[0])]), n, kind, groups)
         for _ in range(N_SHUFFLES)
     ]
-    return alpha_max(_products(X, WR), n, kind), float(np.mean(shuffled))
+    return alpha_max(_products(X, WR), n, kind, groups), float(np.mean(shuffled))
 
 
 # alpha='auto' (docs/defaults.md), chosen on benchmarks/realdata.py
@@ -84,20 +87,22 @@ def noise_alpha_max(
 AUTO_LASSO = 1.0
 
 
-def auto_alpha(estimator, prep, *, lasso: bool, linear: bool) -> float:
+def auto_alpha(estimator, prep, *, lasso: bool, linear: bool, groups=None) -> float:
     """``alpha='auto'`` of ``estimator`` on the training set ``prep`` (a
     ``_Prepared``), with
     ``noise`` the ``alpha_max`` of shuffled targets (see
     :func:`noise_alpha_max`): ``noise**2 / alpha_max`` for a ridge-family
     network, ``AUTO_LASSO * noise`` for the LassoNet family; 1.0 for a linear
-    RidgeNet.
+    RidgeNet. ``groups``: the LassoNet family's weighted feature groups
+    (``groups``, ``penalty_factor``): its ``alpha_max`` is the group-weighted
+    one.
     """
     if linear and not lasso:  # Ridge's and LogisticRegression's default
         return 1.0
     kind = "lasso" if lasso else "network"
     with np.errstate(over="ignore", invalid="ignore"):
         signal, noise = noise_alpha_max(
-            estimator, prep.X, prep.Y, prep.sample_weight, kind=kind
+            estimator, prep.X, prep.Y, prep.sample_weight, kind=kind, groups=groups
         )
     if not (np.isfinite(signal) and np.isfinite(noise)):
         raise ValueError(

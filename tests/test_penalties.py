@@ -62,8 +62,8 @@ def test_penalty_kinds_and_l1_parts():
     penalty = ElasticNet(l1=0.3, l2=0.0)
     theta = _tensor((1, 5), 3)
     assert penalty.kind([theta]) == "l1"
-    tensor, l1 = penalty.l1_part([theta])
-    assert tensor is theta and l1 == 0.3
+    tensor, index, lam = penalty.l1_part([theta])
+    assert tensor is theta and (lam[index] == 0.3).all() and index.shape == (1, 5)
     assert penalty.kind([_tensor((2, 5), 3)]) == "group_l1"
     hier = HierarchicalElasticNet(l1=0.3, l2=0.0, M=10.0)
     assert hier.kind([theta, _tensor((4, 5), 4)]) == "hierarchical"

@@ -57,6 +57,13 @@ class Coordinates:
         curvature = objective.penalty_curvature(flat)
         curvature[self.w] += variance.expand(self.shape).reshape(-1)
         curvature[self.b] += 1.0
+        for penalty, tensors in objective.terms:
+            groups = getattr(penalty, "groups", None)
+            if groups is not None and tensors[0] is layer.weight:
+                # One scale per group of features, so that the group's
+                # proximal step stays closed-form (see ``steps``).
+                block = curvature[self.w].view(self.shape)
+                curvature[self.w] = groups.mean(block).reshape(-1)
         # A constant, unpenalised feature has no curvature: leave it unscaled.
         self.scale = torch.where(curvature > 0, curvature, 1.0).sqrt()
 
@@ -93,8 +100,9 @@ class Coordinates:
     def steps(self, step: float) -> list[Tensor | float]:
         """Per-parameter step sizes in ``x`` of a proximal step ``step`` in ``u``.
 
-        Penalties act on weight columns, whose scale is shared down the column,
-        so their proximal operators stay closed-form.
+        Penalties act on weight columns (or groups of columns), whose scale is
+        shared down the column (and across the group), so their proximal
+        operators stay closed-form.
         """
         params = self.flat.params
         if self.mean is None:

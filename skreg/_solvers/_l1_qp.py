@@ -55,11 +55,12 @@ class Groups:
             if penalty.kind(tensors) == "smooth":
                 continue
             # A linear model's (Newton needs one): an elastic net on its weights.
-            tensor, l1 = penalty.l1_part(tensors)
-            i = flat.index(tensor)
-            columns = tensor.shape[1]
-            index[flat.slice(i)] = len(lam) + np.arange(tensor.numel()) % columns
-            lam += [l1] * columns
+            tensor, groups, strengths = penalty.l1_part(tensors)
+            # Groups of strength zero are unpenalised; the others are renumbered.
+            kept = strengths > 0
+            number = np.where(kept, len(lam) + np.cumsum(kept) - 1, -1)
+            index[flat.slice(flat.index(tensor))] = number[np.ravel(groups)]
+            lam += list(strengths[kept])
         return cls(index[order], np.asarray(lam, dtype=np.float64))
 
     @functools.cached_property

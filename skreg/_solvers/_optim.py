@@ -52,9 +52,9 @@ class Optimizer:
     def load(self, state: dict) -> None:
         """Go on from :meth:`state` of an earlier run on the same parameters."""
 
-    def prox_step(self, tensor: Tensor) -> Tensor | float:
+    def prox_step(self, tensor: Tensor, entrywise: bool = False) -> Tensor | float:
         """The step size of the proximal step that follows an update of
-        ``tensor`` (per column, or a number).
+        ``tensor`` (per column, per entry if ``entrywise``, or a number).
         """
         return self.lr
 
@@ -139,17 +139,23 @@ class Adam(Optimizer):
         self.t = state["t"]
 
     @torch.no_grad()
-    def prox_step(self, tensor: Tensor) -> Tensor:
-        """Step size of a proximal step in Adam's metric, per column of ``tensor``.
+    def prox_step(self, tensor: Tensor, entrywise: bool = False) -> Tensor:
+        """Step size of a proximal step in Adam's metric, per column of ``tensor``
+        (per entry if ``entrywise``).
 
         The usual prox after Adam thresholds by ``lr * l1``, but Adam scales every
         coordinate's move to about ``lr``, so an L1 pull below one never wins and
         nothing becomes zero. In Adam's metric, ``lr / (sqrt(v_hat) + eps)``, the
-        fixed points are the L1 optimality conditions ``|grad_j| <= l1``.
+        fixed points are the L1 optimality conditions ``|grad_j| <= l1``. A
+        penalty on columns (a feature's weights) takes the column's mean; an
+        elementwise one each entry's own, without which a column's mean,
+        dominated by its entries of near-zero gradient (dead units), zeroed
+        whole layers of a network in its first epochs.
         """
         v = self.v[self.flat.slice(self._index[id(tensor)])].view_as(tensor)
         v_hat = v / (1 - self.betas[1] ** self.t)
-        return (self.lr / (v_hat.sqrt() + self.eps)).mean(dim=0, keepdim=True)
+        step = self.lr / (v_hat.sqrt() + self.eps)
+        return step if entrywise else step.mean(dim=0, keepdim=True)
 
 
 @functools.cache

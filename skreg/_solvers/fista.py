@@ -56,6 +56,7 @@ class FISTA(Solver):
             same = (m.shape, m.dtype, m.device)
             if same == (self.x.shape, self.x.dtype, self.x.device):
                 self.t, self.L, self.y = last["t"], last["L"], self.x + m
+        self.groups = None  # the tied inputs' groups (see ``_tied_inputs``)
         self.tied = self._tied_inputs()
         self.since_full, self.full = self.REFRESH, True
         # The affine part of the outputs (``Net.outputs``) at x and at y, where
@@ -96,6 +97,7 @@ class FISTA(Solver):
             return None
         for penalty, tensors in self.objective.terms:
             if penalty.kind(tensors) == "hierarchical":
+                self.groups = penalty.groups
                 return [(self.flat.slice(self.flat.index(t)), t.shape) for t in tensors]
         return None
 
@@ -108,6 +110,9 @@ class FISTA(Solver):
             for where, shape in self.tied:
                 nonzero = point[where].view(shape).ne(0).any(dim=0)
                 used = nonzero if used is None else used | nonzero
+        groups = getattr(self, "groups", None)
+        if groups is not None:  # an input in use brings in its group
+            used = groups.whole(used)
         if used.sum() > used.numel() // 2:  # not worth a copy of their columns
             return None
         return used.nonzero().squeeze(1)
@@ -162,7 +167,7 @@ class FISTA(Solver):
         steps = dict(zip(map(id, params), self.coords.steps(step), strict=True))
         with torch.no_grad():
             before = self.flat.vector.clone()
-            self.objective.prox(lambda tensor: steps.get(id(tensor), step))
+            self.objective.prox(lambda t, entrywise=False: steps.get(id(t), step))
             after = self.flat.vector
         # The penalties do not involve the intercept: in ``u`` the step moves
         # the penalised coordinates only and keeps the centred intercept.

@@ -10,6 +10,7 @@ from scipy.optimize import minimize
 
 from .._monitor import Monitor
 from .._objective import Flat, Objective
+from ..penalties import entry_strengths
 from ._base import Solver, full_batch_threshold
 from ._coordinates import Coordinates
 
@@ -32,11 +33,13 @@ class LBFGSB(Solver):
         self.objective, self.flat, self.params = objective, flat, flat.params
         self.max_fun = max_fun
         self.offsets = flat.offsets
-        # (parameter index, l1 strength) of every elementwise L1 term
+        # (parameter index, l1 strength per entry) of every elementwise L1 term
         self.split = [
-            (flat.index(tensor), l1)
+            (flat.index(tensor), l1.ravel())
             for tensor, l1 in (
-                p.l1_part(ts) for p, ts in objective.terms if p.kind(ts) == "l1"
+                entry_strengths(p, ts)
+                for p, ts in objective.terms
+                if p.kind(ts) == "l1"
             )
         ]
         self.coords = Coordinates(objective, flat)  # in the parameters' dtype

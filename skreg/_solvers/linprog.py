@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._monitor import Monitor
 from .._objective import Flat, Objective
+from ..penalties import entry_strengths
 from ._base import Solver
 
 
@@ -45,7 +46,8 @@ class LinearProgram(Solver):
     def __init__(self, objective: Objective, flat: Flat, **_):
         self.objective = objective
         self.layer = objective.module.linears[0]
-        self.l1 = 0.0
+        # The L1 strength of every weight, (n_outputs, n_features).
+        self.l1 = np.zeros(tuple(self.layer.weight.shape))
         for penalty, tensors in objective.terms:
             if penalty.smooth_strength != 0:
                 raise ValueError(
@@ -54,21 +56,19 @@ class LinearProgram(Solver):
                     "LassoNet)."
                 )
             if penalty.kind(tensors) == "l1":
-                self.l1 += penalty.l1_part(tensors)[1]
+                self.l1 += entry_strengths(penalty, tensors)[1]
 
     def _program(self, keep: np.ndarray, weight: np.ndarray) -> tuple:
-        """``c`` and ``A_eq`` of the program on the rows ``keep``, of weights
-        ``weight``, and the number of coefficients with the intercept.
+        """``c`` (its L1 part zero: :meth:`run` sets it per output) and ``A_eq``
+        of the program on the rows ``keep``, of weights ``weight``, and the
+        number of coefficients with the intercept.
         """
         X = self.objective.X
         X = X[keep] if sp.issparse(X) else X.cpu().double().numpy()[keep]
         X = sp.csc_array(X, dtype=np.float64)
         n, p = X.shape[0], X.shape[1] + 1
         q = self.objective.loss.quantile
-        c = np.concatenate(
-            [np.full(2 * p, self.l1 * weight.sum()), weight * q, weight * (1 - q)]
-        )
-        c[0] = c[p] = 0  # the intercept is not penalised
+        c = np.concatenate([np.zeros(2 * p), weight * q, weight * (1 - q)])
         ones = sp.csc_array(np.ones((n, 1)))
         eye = sp.eye_array(n, format="csc")
         A_eq = sp.hstack([ones, X, -ones, -X, eye, -eye], format="csc")
@@ -84,6 +84,8 @@ class LinearProgram(Solver):
         c, A_eq, p = self._program(keep, weight[keep])
         coef = np.zeros((Y.shape[1], p))
         for k in range(Y.shape[1]):
+            # The L1 strengths of output k's weights; the intercept's is zero.
+            c[1:p] = c[p + 1 : 2 * p] = self.l1[k] * weight[keep].sum()
             result = linprog(c=c, A_eq=A_eq, b_eq=Y[keep, k], method="highs")
             if result.x is None:  # infeasible or unbounded: cannot happen here
                 warnings.warn(

@@ -54,7 +54,9 @@ def test_split_into_bounded_halves_and_projected_gradient():
     objective.terms = [(ElasticNet(0.5, 0.0), [net.theta])]
     flat = Flat(list(net.parameters()))
     solver = lbfgsb.LBFGSB(objective, flat)
-    assert solver.split == [(flat.index(net.theta), 0.5)]
+    ((index, strengths),) = solver.split
+    assert index == flat.index(net.theta)
+    np.testing.assert_array_equal(strengths, [0.5, 0.5, 0.5])
     u = np.array([1.5, -2.0, 0.0, 0.25])  # three weights, then the intercept
     z = solver._canonical(u)
     np.testing.assert_array_equal(z, [1.5, 0.0, 0.0, 0.25, 0.0, 2.0, 0.0])
