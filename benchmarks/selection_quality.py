@@ -13,7 +13,7 @@ change from one row to the next.
   lassonet package's ``feature_importances_`` on its own path
   (``LassoNetRegressor(hidden_dims=(20,))``, package defaults otherwise).
 - Stability selection: ``StabilitySelection(random_state=seed, n_jobs=2)`` at
-  its defaults (``LassoNet(hidden_layer_sizes=(20,))``, 50 complementary
+  its defaults (``LassoNet(hidden_layer_sizes=(20,), M=10, gamma=0)``, 50 complementary
   pairs, threshold 0.75, the 'mean' base rule), and with
   ``base_selection="support"`` (10 pairs) for contrast.
 
@@ -410,7 +410,7 @@ def stability_table():
         "noise inputs; issue #25)",
         "",
         "`StabilitySelection(random_state=seed, n_jobs=2)` at its defaults "
-        "(`LassoNet(hidden_layer_sizes=(20,))`, 30 alphas, 50 complementary pairs "
+        "(`LassoNet(hidden_layer_sizes=(20,), M=10, gamma=0)`, 30 alphas, 50 complementary pairs "
         "of half-samples, threshold 0.75, `n_features_per_fit` = "
         "ceil(sqrt(0.8 * 50)) = 7, base rule 'mean'); data and model drawn with "
         "the same random_state. Contrast: `base_selection='support'` "
