@@ -17,6 +17,7 @@ ORDER = [
         "Exact objectives: Poisson and quantile, against scikit-learn's GLMs",
     ),
     ("selection_quality", "LassoNet selection quality on known truth (friedman1)"),
+    ("groups_and_factors", "Groups, penalty factors and L1 on every weight"),
     ("feature_selection", "LassoNet feature selection vs the lassonet package"),
     ("paths", "Choosing lambda: CV estimators vs GridSearchCV, sklearn and lassonet"),
     ("sparse_input", "Sparse input"),
