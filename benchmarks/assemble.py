@@ -11,6 +11,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 ORDER = [
     ("speed", "Training speed (issue: performance)"),
+    ("compare_revisions", "Before and after the engine package: the same fits, alternating"),
     ("linear_equivalence", "Exact objectives: skreg vs scikit-learn's linear models"),
     (
         "linear_equivalence_losses",
@@ -27,7 +28,10 @@ ORDER = [
 ]
 
 # Results written by another script than benchmarks/NAME.py.
-SCRIPTS = {"linear_equivalence_losses": "linear_equivalence.py --part losses"}
+SCRIPTS = {
+    "linear_equivalence_losses": "linear_equivalence.py --part losses",
+    "compare_revisions": "compare_revisions.py 8aa525a^1 1dd9298",
+}
 
 INTRO = """# Benchmarks
 

@@ -9,7 +9,8 @@ on one thread (torch and BLAS), CPU time, after one warm-up fit.
 
 Cases: linear models (one Newton step on dense data, proximal Newton with an
 L1 part), a network trained by Adam, by L-BFGS and by FISTA for a fixed number
-of iterations (``tol=1e-12``, no stall rule: before the engine issue ``tol=0`` stopped some solvers at once), and the default fit of
+of iterations (``tol=1e-12`` and no stall rule: before the engine issue,
+``tol=0`` stopped some solvers at once), and the default fit of
 ``RidgeNet()`` on 20000 x 100 (where the stopping rules decide the iterations,
 reported too). The last column is the second revision's time over the first's:
 1.00 means no change.
