@@ -11,7 +11,10 @@ from pathlib import Path
 HERE = Path(__file__).parent
 ORDER = [
     ("speed", "Training speed (issue: performance)"),
-    ("compare_revisions", "Before and after the engine package: the same fits, alternating"),
+    (
+        "compare_revisions",
+        "Before and after the engine package: the same fits, alternating",
+    ),
     ("linear_equivalence", "Exact objectives: skreg vs scikit-learn's linear models"),
     (
         "linear_equivalence_losses",
