@@ -37,6 +37,7 @@ from skreg._path import _alpha_grid
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import realdata  # noqa: E402
+from paths import timed as _timed  # noqa: E402
 
 
 def _noise_alpha_max(est, X, y, n_perm=20):
@@ -291,13 +292,6 @@ def per_data(paths, metric, names=None):
 
 
 # -------------------------------------------------------------------------- speed
-def _timed(fn, *args, repeats=1):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn(*args)
-        times.append(time.perf_counter() - start)
-    return out, float(np.median(times))
 
 
 def _prepared(name):

@@ -128,3 +128,18 @@ def test_errors(sparse_linear):
         StabilitySelection(LINEAR).fit(X[:1], y[:1])
     with pytest.raises(ValueError, match="alphas must be"):
         StabilitySelection(LINEAR, alphas=[-1.0]).fit(X, y)
+
+
+def test_default_estimator_keeps_the_purely_quadratic_input():
+    """make_friedman1 (n=1000, 45 noise inputs): x2 acts only through
+    20 (x2 - 0.5)^2. The default base estimator, the LassoNet paper's network
+    (M=10, gamma=0), keeps it; LassoNet's own defaults (M=1, gamma='auto',
+    chosen for one fit at alpha='auto') let it leave the paths early."""
+    X, y = make_friedman1(n_samples=1000, n_features=50, noise=1.0, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    y = (y - y.mean()) / y.std()
+    params = dict(n_resampling=8, alphas=15, random_state=0)
+    default = StabilitySelection(**params).fit(X, y)
+    np.testing.assert_array_equal(default.get_support(indices=True), [0, 1, 2, 3, 4])
+    own = StabilitySelection(LassoNet(hidden_layer_sizes=(20,)), **params).fit(X, y)
+    assert own.stability_scores_[2] < own.threshold <= default.stability_scores_[2]
